@@ -1,0 +1,74 @@
+//! The two non-linear functions of the model: tanh and softmax.
+
+use crate::float::Float;
+
+// ANCHOR: tanh
+/// `h[i] = tanh(h[i])` for every element, in place.
+#[inline]
+pub fn tanh_in_place<F: Float>(h: &mut [F]) {
+    for hi in h {
+        *hi = hi.tanh();
+    }
+}
+// ANCHOR_END: tanh
+
+// ANCHOR: F3_softmax
+/// `p = softmax(y)`: `p[i] = exp(y[i] − m) / Σ_j exp(y[j] − m)`, with `m = max(y)`.
+///
+/// Subtracting the maximum changes nothing mathematically (it cancels between
+/// numerator and denominator) but keeps every exponent ≤ 0, so `exp` cannot
+/// overflow and at least one term is exactly 1, so the sum cannot be 0.
+///
+/// ```
+/// use min_char_rnn::softmax;
+/// let mut p = [0.0f64; 3];
+/// softmax(&[1000.0, 1000.0, 1000.0], &mut p); // naive exp(1000) = inf
+/// assert_eq!(p, [1.0 / 3.0; 3]);
+/// ```
+#[inline]
+pub fn softmax<F: Float>(y: &[F], p: &mut [F]) {
+    let m = y.iter().fold(y[0], |m, &yi| m.max(yi));
+    let mut sum = F::ZERO;
+    for (pi, &yi) in p.iter_mut().zip(y) {
+        *pi = (yi - m).exp();
+        sum += *pi;
+    }
+    let inv = F::ONE / sum;
+    for pi in p.iter_mut() {
+        *pi *= inv;
+    }
+}
+// ANCHOR_END: F3_softmax
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_sums_to_one_and_keeps_order() {
+        let y = [1.0f64, -2.0, 3.0, 0.5];
+        let mut p = [0.0; 4];
+        softmax(&y, &mut p);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+        assert!(p[2] > p[0] && p[0] > p[3] && p[3] > p[1]);
+        let z: f64 = y.iter().map(|v| v.exp()).sum();
+        assert!((p[2] - 3.0f64.exp() / z).abs() < 1e-15);
+    }
+
+    #[test]
+    fn softmax_survives_huge_logits() {
+        let mut p = [0.0f32; 2];
+        softmax(&[-1e30, 1e30], &mut p);
+        assert_eq!(p, [0.0, 1.0]);
+    }
+
+    #[test]
+    fn tanh_in_place_is_libm_tanh() {
+        let mut h = [-20.0f64, -0.5, 0.0, 0.5, 20.0];
+        tanh_in_place(&mut h);
+        assert_eq!(
+            h,
+            [-1.0, -0.46211715726000974, 0.0, 0.46211715726000974, 1.0]
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! The forward pass over one window of `T` characters: F0 to F5 of the book.
+//!
+//! Each step is a small function; [`forward`] calls them in order for t = 0..T,
+//! and `backward.rs` calls their mirrors in exactly the reverse order.
+
+use crate::activation::{softmax, tanh_in_place};
+use crate::error::Error;
+use crate::float::Float;
+use crate::matrix::{Vector, matvec_add};
+use crate::params::Params;
+
+/// What the forward pass keeps for the backward pass: one window of `T` steps.
+///
+/// Memory: `T` indices plus T·(H + V) floats.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cache<F, const V: usize, const H: usize, const T: usize> {
+    /// `xs[t]`: the input symbol at step t (the index of the 1 in the one-hot x_t).
+    pub xs: [usize; T],
+    /// `hs[t]`: the hidden state h_t, H floats. (h_{-1} is `hprev`, kept apart.)
+    pub hs: [Vector<F, H>; T],
+    /// `ps[t]`: the predicted distribution p_t over the next symbol, V floats.
+    pub ps: [Vector<F, V>; T],
+}
+
+impl<F: Float, const V: usize, const H: usize, const T: usize> Cache<F, V, H, T> {
+    /// All zeros, usable in a `static`.
+    pub const ZERO: Self = Cache {
+        xs: [0; T],
+        hs: [[F::ZERO; H]; T],
+        ps: [[F::ZERO; V]; T],
+    };
+}
+
+/// Checks that every index names one of the `V` symbols.
+pub(crate) fn check_indices<const V: usize>(indices: &[usize]) -> Result<(), Error> {
+    match indices.iter().find(|&&i| i >= V) {
+        Some(&index) => Err(Error::IndexOutOfRange {
+            index,
+            vocab_size: V,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// F0 and F1: the new hidden state `h = tanh(Wxh x + Whh h_prev + bh)`.
+///
+/// Shapes: `x`: one-hot index in 0..V, `h_prev`, `h`: H. Panics if `x >= V`
+/// ([`forward`] checks its indices first).
+#[allow(non_snake_case)] // Wxh, Whh: the book's symbols
+pub fn hidden_forward<F: Float, const V: usize, const H: usize>(
+    params: &Params<F, V, H>,
+    x: usize,
+    h_prev: &Vector<F, H>,
+    h: &mut Vector<F, H>,
+) {
+    let Params { Wxh, Whh, bh, .. } = params;
+    // ANCHOR: F0_onehot
+    // Wxh x_t with a one-hot x_t is column x of Wxh: H reads, not H·V multiply-adds.
+    for ((h_i, Wxh_i), bh_i) in h.iter_mut().zip(Wxh).zip(bh) {
+        *h_i = Wxh_i[x] + *bh_i;
+    }
+    // ANCHOR_END: F0_onehot
+    // ANCHOR: F1_h
+    matvec_add(Whh, h_prev, h); // h = Wxh x + bh + Whh h_prev
+    tanh_in_place(h); //           h = tanh(...)
+    // ANCHOR_END: F1_h
+}
+
+/// F2: the logits `y = Why h + by`, one unnormalised score per symbol.
+///
+/// Shapes: `h`: H, `y`: V.
+#[allow(non_snake_case)] // Why: the book's symbol
+pub fn logits_forward<F: Float, const V: usize, const H: usize>(
+    params: &Params<F, V, H>,
+    h: &Vector<F, H>,
+    y: &mut Vector<F, V>,
+) {
+    let Params { Why, by, .. } = params;
+    // ANCHOR: F2_y
+    *y = *by;
+    matvec_add(Why, h, y);
+    // ANCHOR_END: F2_y
+}
+
+// ANCHOR: F4_loss
+/// F4: the cross-entropy of one step, `l = −ln p[target]`: how surprised the model
+/// was by the character that really came next. Shapes: `p`: V, `target` in 0..V.
+pub fn loss_forward<F: Float>(p: &[F], target: usize) -> F {
+    -p[target].ln()
+}
+// ANCHOR_END: F4_loss
+
+/// The forward pass over one window: returns the summed loss L = Σ_t l_t and
+/// fills `cache` with every x_t, h_t and p_t the backward pass needs.
+///
+/// Shapes: `xs`, `targets`: T indices in 0..V (`targets[t]` is the symbol after
+/// `xs[t]`); `hprev`: H, the state carried from the previous window (h_{-1}).
+///
+/// Errors: [`Error::IndexOutOfRange`] if an index is not below V.
+pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
+    params: &Params<F, V, H>,
+    xs: &[usize; T],
+    targets: &[usize; T],
+    hprev: &Vector<F, H>,
+    cache: &mut Cache<F, V, H, T>,
+) -> Result<F, Error> {
+    check_indices::<V>(xs)?;
+    check_indices::<V>(targets)?;
+    cache.xs = *xs;
+    // ANCHOR: F5_total
+    let mut loss = F::ZERO;
+    for t in 0..T {
+        let (before, from_t) = cache.hs.split_at_mut(t);
+        let h_prev = before.last().unwrap_or(hprev); // h_{t-1}; h_{-1} = hprev
+        let h = &mut from_t[0];
+        hidden_forward(params, xs[t], h_prev, h); //   F0, F1
+        let mut y = [F::ZERO; V];
+        logits_forward(params, h, &mut y); //          F2
+        softmax(&y, &mut cache.ps[t]); //              F3
+        loss += loss_forward(&cache.ps[t], targets[t]); // F4
+    }
+    Ok(loss) //                                        F5: L = Σ_t l_t
+    // ANCHOR_END: F5_total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    #[test]
+    fn one_step_by_hand() {
+        // V = 2, H = 1: every number can be checked with a calculator.
+        let mut p = Params::<f64, 2, 1>::ZERO;
+        p.Wxh = [[0.5, -0.5]];
+        p.Whh = [[2.0]];
+        p.bh = [0.3];
+        p.Why = [[1.0], [-1.0]];
+        p.by = [0.0, 0.25];
+        let mut cache = Cache::<f64, 2, 1, 1>::ZERO;
+        let loss = forward(&p, &[1], &[0], &[0.2], &mut cache).unwrap();
+        let h = (-0.5f64 + 2.0 * 0.2 + 0.3).tanh();
+        assert_eq!(cache.hs[0], [h]);
+        let (y0, y1) = (h, -h + 0.25);
+        let p0 = y0.exp() / (y0.exp() + y1.exp());
+        assert!((cache.ps[0][0] - p0).abs() < 1e-15);
+        assert!((loss + p0.ln()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn loss_of_an_untrained_model_is_about_ln_v_per_step() {
+        let params = Params::<f64, 10, 16>::new(&mut Rng::new(5));
+        let mut cache = Cache::<f64, 10, 16, 4>::ZERO;
+        let loss = forward(
+            &params,
+            &[0, 1, 2, 3],
+            &[1, 2, 3, 4],
+            &[0.0; 16],
+            &mut cache,
+        )
+        .unwrap();
+        assert!((loss - 4.0 * 10f64.ln()).abs() < 0.01, "{loss}");
+    }
+
+    #[test]
+    fn bad_index_is_an_error() {
+        let params = Params::<f64, 3, 2>::ZERO;
+        let mut cache = Cache::<f64, 3, 2, 2>::ZERO;
+        let err = forward(&params, &[0, 3], &[1, 2], &[0.0; 2], &mut cache).unwrap_err();
+        assert_eq!(
+            err,
+            Error::IndexOutOfRange {
+                index: 3,
+                vocab_size: 3
+            }
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! # min-char-rnn
+//!
+//! Andrej Karpathy's [min-char-rnn] — a character-level vanilla RNN trained by
+//! truncated backpropagation through time with Adagrad — in Rust that needs no
+//! operating system, no allocator and no dependency but `libm`. Every equation of
+//! the accompanying book lives in this crate between `// ANCHOR:` markers, so
+//! the book shows the very code that runs.
+//!
+//! [min-char-rnn]: https://gist.github.com/karpathy/d4dee566867f8291f086
+//!
+//! ## Notation
+//!
+//! | symbol | meaning | shape |
+//! |---|---|---|
+//! | `V` | vocabulary capacity (`vocab_size`) | |
+//! | `H` | hidden size (`hidden_size`) | |
+//! | `T` | window length (`seq_length`) | |
+//! | `F` | the float type, `f32` or `f64` | |
+//! | `x_t` | one-hot input at step t (stored as its index) | V |
+//! | `h_t` | hidden state; `hprev` = h_{-1} | H |
+//! | `y_t` | logits | V |
+//! | `p_t` | softmax(y_t), the predicted next-character distribution | V |
+//! | `Wxh Whh Why` | weights | H×V, H×H, V×H |
+//! | `bh by` | biases | H, V |
+//!
+//! ```text
+//! F1  h_t = tanh(Wxh x_t + Whh h_{t-1} + bh)      B1  dy = p_t − one_hot(target_t)
+//! F2  y_t = Why h_t + by                          B2  dWhy += dy h_tᵀ;  dby += dy
+//! F3  p_t = softmax(y_t)                          B3  dh = Whyᵀ dy + dhnext
+//! F4  l_t = −ln p_t[target_t]                     B4  dhraw = (1 − h_t ⊙ h_t) ⊙ dh
+//! F5  L = Σ_t l_t                                 B5  dbh += dhraw; dWxh += dhraw x_tᵀ;
+//!                                                     dWhh += dhraw h_{t-1}ᵀ
+//! O1  clip every gradient to [−5, 5]              B6  dhnext = Whhᵀ dhraw
+//! O2  m += dθ²;  θ −= η dθ / √(m + 1e−8)
+//! ```
+//!
+//! ## Example: learn "hello"
+//!
+//! ```
+//! use min_char_rnn::{Params, Pick, Rng, Sampler, Text, Trainer, Vocab};
+//!
+//! let vocab = Vocab::<4>::from_text("hello")?;            // e h l o
+//! let text = Text::new(&vocab, "hello")?;
+//! let mut rng = Rng::new(42);
+//! let mut params = Params::<f32, 4, 16>::new(&mut rng);   // V = 4, H = 16
+//! let mut trainer = Trainer::<f32, 4, 16, 4>::new();      // T = 4
+//! for _ in 0..300 {
+//!     trainer.step(&mut params, &text)?;
+//! }
+//! let tail: String = Sampler::new(&params, &vocab, &mut rng, "h", Pick::Argmax)?
+//!     .take(4)
+//!     .collect();
+//! assert_eq!(tail, "ello");
+//! # Ok::<(), min_char_rnn::Error>(())
+//! ```
+//!
+//! ## Memory
+//!
+//! Nothing allocates; the caller owns every buffer. With P = 2·V·H + H·H + H + V
+//! ([`Params::COUNT`]) and `s` = 4 bytes for f32, 8 for f64:
+//!
+//! | what | bytes |
+//! |---|---|
+//! | [`Params`] (the model) | s·P |
+//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(H + V) + H + 1) + (T + 3)·8, rounded up to alignment: exactly [`Trainer::BYTES`] |
+//! | [`Sampler`] (inference) | s·(H + V) + 40 or so, plus 8·V on the stack per character |
+//!
+//! For V = 65, H = 100, T = 25 in f32 that is 92,260 bytes of parameters and
+//! 200,728 bytes of trainer. Both types have a `const ZERO` and in-place
+//! initialisation, so they can live in a `static` (or a `Box`) instead of a small
+//! stack.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod activation;
+mod adagrad;
+mod backward;
+mod clip;
+mod error;
+mod float;
+mod forward;
+mod matrix;
+mod params;
+mod rng;
+mod sample;
+mod text;
+mod train;
+mod vocab;
+
+pub use activation::{softmax, tanh_in_place};
+pub use adagrad::{Adagrad, EPSILON, adagrad_update};
+pub use backward::{
+    backward, hidden_backward, logits_backward, softmax_loss_backward, tanh_backward,
+};
+pub use clip::{CLIP, clip};
+pub use error::Error;
+pub use float::Float;
+pub use forward::{Cache, forward, hidden_forward, logits_forward, loss_forward};
+pub use matrix::{Matrix, Vector, add_outer, axpy, dot, matvec_add, matvec_transposed_add};
+pub use params::{Params, TENSOR_NAMES};
+pub use rng::Rng;
+pub use sample::{Pick, Sampler, argmax, sample_index, tempered_weights};
+pub use text::Text;
+pub use train::Trainer;
+pub use vocab::Vocab;

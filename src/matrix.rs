@@ -1,0 +1,189 @@
+//! Fixed-size vectors and matrices, and the four products the model is made of.
+//!
+//! A `Matrix<F, R, C>` is a plain `[[F; C]; R]`: R rows of C columns, row-major,
+//! its size known to the compiler. No heap, no strides, no bounds checks the
+//! optimiser cannot remove. `W_ab` maps a vector of size `b` to one of size `a`,
+//! so `Wxh` (input to hidden) is `Matrix<F, H, V>` and `Wxh x` is a column vector.
+//!
+//! | function | computes | shapes |
+//! |---|---|---|
+//! | [`matvec_add`] | `out += W x` | W: R×C, x: C, out: R |
+//! | [`matvec_transposed_add`] | `out += Wᵀ v` | W: R×C, v: R, out: C |
+//! | [`add_outer`] | `A += u vᵀ` | A: R×C, u: R, v: C |
+//! | [`dot`] | `a · b` | a, b: N |
+
+use crate::float::Float;
+
+/// A column vector of `N` elements.
+pub type Vector<F, const N: usize> = [F; N];
+
+/// A row-major matrix of `R` rows and `C` columns: `m[i][j]` is row i, column j.
+pub type Matrix<F, const R: usize, const C: usize> = [[F; C]; R];
+
+/// Independent partial sums in [`dot`]: one 256-bit register of `f32`, two of `f64`.
+const LANES: usize = 8;
+
+// ANCHOR: dot
+/// The dot product `Σ_k a[k] b[k]` of two slices of equal length.
+///
+/// Summed in [`LANES`] interleaved partial sums, then added pairwise. Floating-point
+/// addition is not associative, so a compiler may not turn one running sum into
+/// SIMD on its own; eight independent sums are exactly the shape of a vector
+/// register, and they shorten the chain of dependent additions eightfold. The
+/// result differs from the left-to-right sum only by rounding (tested below).
+///
+/// ```
+/// use min_char_rnn::dot;
+/// assert_eq!(dot(&[1.0f32, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
+/// ```
+#[inline]
+pub fn dot<F: Float>(a: &[F], b: &[F]) -> F {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [F::ZERO; LANES];
+    let (a_main, a_rest) = a.split_at(n - n % LANES);
+    let (b_main, b_rest) = b.split_at(n - n % LANES);
+    for (x, y) in a_main.chunks_exact(LANES).zip(b_main.chunks_exact(LANES)) {
+        for k in 0..LANES {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    for (k, (x, y)) in a_rest.iter().zip(b_rest).enumerate() {
+        acc[k] += *x * *y;
+    }
+    let s4 = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
+    (s4[0] + s4[2]) + (s4[1] + s4[3])
+}
+// ANCHOR_END: dot
+
+// ANCHOR: axpy
+/// `y += alpha · x`, element by element (BLAS's "axpy").
+///
+/// Every element is independent, so this loop vectorises as written.
+#[inline]
+pub fn axpy<F: Float>(alpha: F, x: &[F], y: &mut [F]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += alpha * *xi;
+    }
+}
+// ANCHOR_END: axpy
+
+// ANCHOR: matvec
+/// `out += W x`: each output element is one row of `W` dotted with `x`.
+///
+/// Shapes: `W`: R×C, `x`: C, `out`: R.
+///
+/// ```
+/// use min_char_rnn::matvec_add;
+/// let w = [[1.0f32, 2.0], [3.0, 4.0]];
+/// let mut out = [0.5f32, 0.5];
+/// matvec_add(&w, &[1.0, 1.0], &mut out);
+/// assert_eq!(out, [3.5, 7.5]);
+/// ```
+#[inline]
+pub fn matvec_add<F: Float, const R: usize, const C: usize>(
+    w: &Matrix<F, R, C>,
+    x: &Vector<F, C>,
+    out: &mut Vector<F, R>,
+) {
+    for (out_i, row) in out.iter_mut().zip(w) {
+        *out_i += dot(row, x);
+    }
+}
+// ANCHOR_END: matvec
+
+// ANCHOR: matvec_transposed
+/// `out += Wᵀ v` without forming `Wᵀ`: the sum of the rows of `W`, row i weighted by `v[i]`.
+///
+/// Shapes: `W`: R×C, `v`: R, `out`: C. Reading `W` row by row keeps memory access
+/// contiguous; each row is one [`axpy`].
+///
+/// ```
+/// use min_char_rnn::matvec_transposed_add;
+/// let w = [[1.0f64, 2.0], [3.0, 4.0]];
+/// let mut out = [0.0f64; 2];
+/// matvec_transposed_add(&w, &[1.0, 10.0], &mut out);
+/// assert_eq!(out, [31.0, 42.0]);
+/// ```
+#[inline]
+pub fn matvec_transposed_add<F: Float, const R: usize, const C: usize>(
+    w: &Matrix<F, R, C>,
+    v: &Vector<F, R>,
+    out: &mut Vector<F, C>,
+) {
+    for (row, &v_i) in w.iter().zip(v) {
+        axpy(v_i, row, out);
+    }
+}
+// ANCHOR_END: matvec_transposed
+
+// ANCHOR: add_outer
+/// `A += u vᵀ`: the outer product, accumulated. Row i of `A` gains `u[i] · v`.
+///
+/// Shapes: `A`: R×C, `u`: R, `v`: C.
+///
+/// ```
+/// use min_char_rnn::add_outer;
+/// let mut a = [[0.0f32; 3]; 2];
+/// add_outer(&mut a, &[1.0, 2.0], &[1.0, 0.0, -1.0]);
+/// assert_eq!(a, [[1.0, 0.0, -1.0], [2.0, 0.0, -2.0]]);
+/// ```
+#[inline]
+pub fn add_outer<F: Float, const R: usize, const C: usize>(
+    a: &mut Matrix<F, R, C>,
+    u: &Vector<F, R>,
+    v: &Vector<F, C>,
+) {
+    for (row, &u_i) in a.iter_mut().zip(u) {
+        axpy(u_i, v, row);
+    }
+}
+// ANCHOR_END: add_outer
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    /// The textbook left-to-right sum that [`dot`] must agree with.
+    fn dot_reference(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    #[test]
+    fn dot_matches_left_to_right_sum_for_every_length() {
+        let mut rng = Rng::new(1);
+        let mut a = [0.0f64; 37];
+        let mut b = [0.0f64; 37];
+        for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+            *x = rng.normal();
+            *y = rng.normal();
+        }
+        for n in 0..=37 {
+            let fast = dot(&a[..n], &b[..n]);
+            let slow = dot_reference(&a[..n], &b[..n]);
+            assert!((fast - slow).abs() <= 1e-14 * (1.0 + slow.abs()), "n={n}");
+        }
+    }
+
+    #[test]
+    fn dot_of_unequal_lengths_uses_the_shorter() {
+        assert_eq!(dot(&[1.0f64, 2.0, 3.0], &[1.0, 1.0]), 3.0);
+    }
+
+    #[test]
+    fn transposed_product_is_the_product_with_the_transpose() {
+        let w = [[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]];
+        let wt = [[1.0f64, 4.0], [2.0, 5.0], [3.0, 6.0]];
+        let v = [0.5, -2.0];
+        let (mut a, mut b) = ([0.0; 3], [0.0; 3]);
+        matvec_transposed_add(&w, &v, &mut a);
+        matvec_add(&wt, &v, &mut b);
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,152 @@
+//! The five parameter tensors of the model: what training learns.
+
+use crate::float::Float;
+use crate::matrix::{Matrix, Vector};
+use crate::rng::Rng;
+
+/// The weights and biases of the RNN, named as in the book.
+///
+/// The same struct holds the gradients (`dWxh …`) and Adagrad's memory
+/// (`mWxh …`): they have exactly the parameters' shapes.
+///
+/// Shapes, with V = vocabulary size and H = hidden size:
+///
+/// | field | shape | role |
+/// |---|---|---|
+/// | `Wxh` | H×V | input (one-hot) → hidden |
+/// | `Whh` | H×H | previous hidden → hidden |
+/// | `Why` | V×H | hidden → output logits |
+/// | `bh`  | H   | hidden bias |
+/// | `by`  | V   | output bias |
+///
+/// [`Params::COUNT`] = V·H + H·H + V·H + H + V numbers, i.e.
+/// `size_of::<Params<F, V, H>>()` = that many times 4 (f32) or 8 (f64) bytes.
+#[allow(non_snake_case)] // the fields are the book's symbols: W for weights, b for biases
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params<F, const V: usize, const H: usize> {
+    /// Input-to-hidden weights, H×V. Column `i` is what the one-hot input `i` adds.
+    pub Wxh: Matrix<F, H, V>,
+    /// Hidden-to-hidden (recurrent) weights, H×H.
+    pub Whh: Matrix<F, H, H>,
+    /// Hidden-to-output weights, V×H.
+    pub Why: Matrix<F, V, H>,
+    /// Hidden bias, H.
+    pub bh: Vector<F, H>,
+    /// Output bias, V.
+    pub by: Vector<F, V>,
+}
+
+impl<F: Float, const V: usize, const H: usize> Params<F, V, H> {
+    /// All zeros: a value that can initialise a `static` at compile time.
+    pub const ZERO: Self = Params {
+        Wxh: [[F::ZERO; V]; H],
+        Whh: [[F::ZERO; H]; H],
+        Why: [[F::ZERO; H]; V],
+        bh: [F::ZERO; H],
+        by: [F::ZERO; V],
+    };
+
+    /// How many numbers the five tensors hold: 2·V·H + H·H + H + V.
+    pub const COUNT: usize = 2 * V * H + H * H + H + V;
+
+    /// Karpathy's initialisation: weights ~ N(0, 1)·0.01, biases 0.
+    ///
+    /// Written in place, so a large model never passes through the stack. Draws
+    /// `Wxh`, then `Whh`, then `Why`, row by row (as `np.random.randn` fills them),
+    /// in `f64`, then rounds: the f32 and f64 models of one seed start alike.
+    // ANCHOR: init
+    pub fn init(&mut self, rng: &mut Rng) {
+        let scale = 0.01;
+        for w in [
+            self.Wxh.as_flattened_mut(),
+            self.Whh.as_flattened_mut(),
+            self.Why.as_flattened_mut(),
+        ] {
+            for wi in w {
+                *wi = F::from_f64(rng.normal() * scale);
+            }
+        }
+        self.bh.fill(F::ZERO);
+        self.by.fill(F::ZERO);
+    }
+    // ANCHOR_END: init
+
+    /// A freshly initialised model, returned by value (see [`Params::init`] for
+    /// models too large for the stack).
+    ///
+    /// ```
+    /// use min_char_rnn::{Params, Rng};
+    /// let params = Params::<f32, 4, 8>::new(&mut Rng::new(1));
+    /// assert_eq!(params.bh, [0.0; 8]);
+    /// assert!(params.Whh[0][0] != 0.0);
+    /// ```
+    pub fn new(rng: &mut Rng) -> Self {
+        let mut p = Self::ZERO;
+        p.init(rng);
+        p
+    }
+
+    /// The five tensors as flat slices, in the order `Wxh Whh Why bh by`.
+    pub fn tensors(&self) -> [&[F]; 5] {
+        [
+            self.Wxh.as_flattened(),
+            self.Whh.as_flattened(),
+            self.Why.as_flattened(),
+            &self.bh,
+            &self.by,
+        ]
+    }
+
+    /// The five tensors as flat mutable slices, in the order `Wxh Whh Why bh by`.
+    pub fn tensors_mut(&mut self) -> [&mut [F]; 5] {
+        [
+            self.Wxh.as_flattened_mut(),
+            self.Whh.as_flattened_mut(),
+            self.Why.as_flattened_mut(),
+            &mut self.bh,
+            &mut self.by,
+        ]
+    }
+
+    /// Sets every element to zero.
+    pub fn fill_zero(&mut self) {
+        for t in self.tensors_mut() {
+            t.fill(F::ZERO);
+        }
+    }
+}
+
+/// The tensor names in the order of [`Params::tensors`], for messages and tests.
+pub const TENSOR_NAMES: [&str; 5] = ["Wxh", "Whh", "Why", "bh", "by"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_is_the_size_in_floats() {
+        assert_eq!(
+            core::mem::size_of::<Params<f32, 5, 7>>(),
+            4 * Params::<f32, 5, 7>::COUNT
+        );
+        assert_eq!(
+            core::mem::size_of::<Params<f64, 65, 100>>(),
+            8 * (2 * 65 * 100 + 100 * 100 + 100 + 65)
+        );
+        let p = Params::<f64, 3, 2>::ZERO;
+        let total: usize = p.tensors().iter().map(|t| t.len()).sum();
+        assert_eq!(total, Params::<f64, 3, 2>::COUNT);
+    }
+
+    #[test]
+    fn init_is_small_gaussian_and_seeded() {
+        let a = Params::<f64, 10, 20>::new(&mut Rng::new(3));
+        let b = Params::<f64, 10, 20>::new(&mut Rng::new(3));
+        assert_eq!(a, b);
+        let w = a.Whh.as_flattened();
+        let var = w.iter().map(|x| x * x).sum::<f64>() / w.len() as f64;
+        assert!((var.sqrt() - 0.01).abs() < 0.001, "std {}", var.sqrt());
+        let c = Params::<f32, 10, 20>::new(&mut Rng::new(3));
+        assert_eq!(c.Why[9][19], a.Why[9][19] as f32);
+    }
+}

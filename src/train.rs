@@ -1,0 +1,260 @@
+//! The training loop: windows over the text, `hprev` carried between them,
+//! BPTT, clipping, Adagrad, and the smoothed loss.
+
+use crate::adagrad::Adagrad;
+use crate::backward::backward;
+use crate::clip::{CLIP, clip};
+use crate::error::Error;
+use crate::float::Float;
+use crate::forward::{Cache, forward};
+use crate::matrix::Vector;
+use crate::params::Params;
+use crate::text::Text;
+
+/// Everything training needs besides the parameters: gradients, Adagrad memory,
+/// the forward cache, the carried hidden state and the position in the text.
+///
+/// `V` = vocabulary capacity, `H` = hidden size, `T` = `seq_length`, the window.
+/// Memory, in floats of `F`: 2·P (gradients and Adagrad memory, P =
+/// [`Params::COUNT`]) + T·(H + V) (cache) + H (`hprev`), plus T indices and a few
+/// counters; [`Trainer::BYTES`] is the exact figure. Like [`Params`], it has a
+/// `const` [`Trainer::ZERO`] so it can live in a `static`, and resets in place.
+///
+/// ```
+/// use min_char_rnn::{Params, Rng, Text, Trainer, Vocab};
+/// let vocab = Vocab::<4>::from_text("hello")?;
+/// let text = Text::new(&vocab, "hello")?;
+/// let mut params = Params::<f32, 4, 8>::new(&mut Rng::new(1));
+/// let mut trainer = Trainer::<f32, 4, 8, 4>::new();
+/// let first = trainer.step(&mut params, &text)?;
+/// for _ in 0..100 {
+///     trainer.step(&mut params, &text)?;
+/// }
+/// assert!(trainer.step(&mut params, &text)? < first);
+/// # Ok::<(), min_char_rnn::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Trainer<F, const V: usize, const H: usize, const T: usize> {
+    /// The gradients of the last window (clipped), same shapes as the parameters.
+    pub grads: Params<F, V, H>,
+    /// The optimiser: learning rate and memory.
+    pub adagrad: Adagrad<F, V, H>,
+    /// The forward pass's record of the last window.
+    pub cache: Cache<F, V, H, T>,
+    /// h_{-1} of the next window: the last hidden state of the previous one.
+    pub hprev: Vector<F, H>,
+    /// Position in the text, in characters: the next window starts here (`p`).
+    pub position: usize,
+    /// The same position in bytes.
+    byte: usize,
+    /// Windows trained so far (`n`).
+    pub steps: u64,
+    /// The smoothed loss per window: 0.999·s + 0.001·loss after each window,
+    /// starting at −ln(1/V)·T, the loss of a model that guesses uniformly.
+    pub smooth_loss: F,
+}
+
+impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, T> {
+    /// A trainer at step 0 with learning rate 0.1: a `const`, for a `static`.
+    pub const ZERO: Self = Trainer {
+        grads: Params::ZERO,
+        adagrad: Adagrad::ZERO,
+        cache: Cache::ZERO,
+        hprev: [F::ZERO; H],
+        position: 0,
+        byte: 0,
+        steps: 0,
+        smooth_loss: F::ZERO,
+    };
+
+    /// `size_of::<Self>()`: the bytes this trainer occupies wherever it lives.
+    pub const BYTES: usize = core::mem::size_of::<Self>();
+
+    /// A trainer at step 0, by value (use [`Trainer::ZERO`] and [`Trainer::reset`]
+    /// where the stack is small).
+    pub fn new() -> Self {
+        const {
+            assert!(
+                T > 0 && V > 0,
+                "seq_length T and vocabulary V must be at least 1"
+            )
+        };
+        Self::ZERO
+    }
+
+    /// Back to step 0, in place: Adagrad memory, `hprev`, position and counters
+    /// cleared. The learning rate is kept.
+    pub fn reset(&mut self) {
+        self.grads.fill_zero();
+        self.adagrad.memory.fill_zero();
+        self.hprev.fill(F::ZERO);
+        self.position = 0;
+        self.byte = 0;
+        self.steps = 0;
+        self.smooth_loss = F::ZERO;
+    }
+
+    /// The byte offset matching [`Trainer::position`] (for checkpoints).
+    pub fn byte_position(&self) -> usize {
+        self.byte
+    }
+
+    /// Restores a position saved from [`Trainer::position`] and
+    /// [`Trainer::byte_position`]. A position that does not fit the text is
+    /// harmless: the next step starts again from the beginning.
+    pub fn set_position(&mut self, position: usize, byte: usize) {
+        self.position = position;
+        self.byte = byte;
+    }
+
+    // ANCHOR: step
+    /// One step of min-char-rnn's loop: trains on the next window of `text` and
+    /// returns its loss (summed over the `T` characters, in nats).
+    ///
+    /// As in the original: at step 0, or when fewer than `T + 2` characters
+    /// remain, go back to the start with `hprev = 0`; read `T` inputs and the `T`
+    /// targets one character later; [`Trainer::train_window`]; move on `T`
+    /// characters; update the smoothed loss.
+    ///
+    /// Errors: [`Error::TextTooShort`] if the text has fewer than `T + 1` characters.
+    pub fn step(&mut self, params: &mut Params<F, V, H>, text: &Text<'_, V>) -> Result<F, Error> {
+        if text.len() < T + 1 {
+            return Err(Error::TextTooShort {
+                chars: text.len(),
+                needed: T + 1,
+            });
+        }
+        if self.steps == 0 {
+            self.smooth_loss = F::from_f64(libm::log(text.vocab().len() as f64) * T as f64);
+        }
+        if self.position + T + 1 >= text.len() || self.steps == 0 {
+            self.rewind();
+        }
+        let (mut xs, mut targets) = ([0; T], [0; T]);
+        let next = match text.window(self.byte, &mut xs, &mut targets) {
+            Some(next) => next,
+            None => {
+                // A position saved against another text: start this one afresh.
+                self.rewind();
+                text.window(0, &mut xs, &mut targets)
+                    .ok_or(Error::TextTooShort {
+                        chars: text.len(),
+                        needed: T + 1,
+                    })?
+            }
+        };
+        let loss = self.train_window(params, &xs, &targets)?;
+        self.smooth_loss = F::from_f64(0.999) * self.smooth_loss + F::from_f64(0.001) * loss;
+        self.position += T;
+        self.byte = next;
+        Ok(loss)
+    }
+    // ANCHOR_END: step
+
+    fn rewind(&mut self) {
+        self.hprev.fill(F::ZERO);
+        self.position = 0;
+        self.byte = 0;
+    }
+
+    // ANCHOR: train_window
+    /// Trains on one window given as symbol indices: forward, backward, clip,
+    /// Adagrad, then carry the last hidden state into `hprev`. Returns the loss
+    /// L = Σ_t −ln p_t[targets[t]] of the parameters *before* the update.
+    ///
+    /// Shapes: `xs`, `targets`: T indices in 0..V.
+    /// Errors: [`Error::IndexOutOfRange`].
+    pub fn train_window(
+        &mut self,
+        params: &mut Params<F, V, H>,
+        xs: &[usize; T],
+        targets: &[usize; T],
+    ) -> Result<F, Error> {
+        let loss = forward(params, xs, targets, &self.hprev, &mut self.cache)?;
+        backward(params, &self.cache, &self.hprev, targets, &mut self.grads)?;
+        clip(&mut self.grads, F::from_f64(CLIP));
+        self.adagrad.update(params, &self.grads);
+        self.hprev = self.cache.hs[T - 1];
+        self.steps += 1;
+        Ok(loss)
+    }
+    // ANCHOR_END: train_window
+}
+
+impl<F: Float, const V: usize, const H: usize, const T: usize> Default for Trainer<F, V, H, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use crate::vocab::Vocab;
+
+    #[test]
+    fn window_pointer_and_reset_follow_min_char_rnn() {
+        // 12 chars, T = 3: windows at p = 0, 3, 6; at p = 9, 9+3+1 >= 12 resets.
+        let vocab = Vocab::<12>::from_text("abcdefghijkl").unwrap();
+        let text = Text::new(&vocab, "abcdefghijkl").unwrap();
+        let mut params = Params::<f64, 12, 4>::new(&mut Rng::new(1));
+        let mut tr = Trainer::<f64, 12, 4, 3>::new();
+        let mut starts = [0; 5];
+        for s in &mut starts {
+            tr.step(&mut params, &text).unwrap();
+            *s = tr.cache.xs[0];
+        }
+        assert_eq!(starts, [0, 3, 6, 0, 3]);
+        assert_eq!(tr.steps, 5);
+    }
+
+    #[test]
+    fn hprev_is_carried_then_reset() {
+        let vocab = Vocab::<8>::from_text("abcdefgh").unwrap();
+        let text = Text::new(&vocab, "abcdefgh").unwrap();
+        let mut params = Params::<f64, 8, 4>::new(&mut Rng::new(2));
+        let mut tr = Trainer::<f64, 8, 4, 3>::new();
+        tr.step(&mut params, &text).unwrap();
+        assert_eq!(tr.hprev, tr.cache.hs[2]);
+        assert_ne!(tr.hprev, [0.0; 4]);
+        // p = 3: 3+3+1 < 8, so h_{-1} of this window is the carried state.
+        let (before, carried) = (params.clone(), tr.hprev);
+        tr.step(&mut params, &text).unwrap();
+        let mut expected = [0.0; 4];
+        crate::forward::hidden_forward(&before, 3, &carried, &mut expected);
+        assert_eq!(tr.cache.hs[0], expected);
+        // p = 6: 6+3+1 >= 8, so back to p = 0 with h_{-1} = 0.
+        let before = params.clone();
+        tr.step(&mut params, &text).unwrap();
+        crate::forward::hidden_forward(&before, 0, &[0.0; 4], &mut expected);
+        assert_eq!(tr.cache.hs[0], expected);
+        assert_eq!(tr.position, 3);
+    }
+
+    #[test]
+    fn smooth_loss_starts_at_uniform_guess() {
+        let vocab = Vocab::<8>::from_text("hello").unwrap();
+        let text = Text::new(&vocab, "hello").unwrap();
+        let mut params = Params::<f64, 8, 4>::new(&mut Rng::new(1));
+        let mut tr = Trainer::<f64, 8, 4, 4>::new();
+        let loss = tr.step(&mut params, &text).unwrap();
+        let start = 4.0 * 4f64.ln(); // 4 symbols in the vocabulary, T = 4
+        assert!((tr.smooth_loss - (0.999 * start + 0.001 * loss)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn too_short_text_is_an_error() {
+        let vocab = Vocab::<8>::from_text("hello").unwrap();
+        let text = Text::new(&vocab, "hello").unwrap();
+        let mut params = Params::<f32, 8, 4>::ZERO;
+        let mut tr = Trainer::<f32, 8, 4, 5>::new();
+        assert_eq!(
+            tr.step(&mut params, &text),
+            Err(Error::TextTooShort {
+                chars: 5,
+                needed: 6
+            })
+        );
+    }
+}
