@@ -1,0 +1,101 @@
+//! G1: the gradient check. BPTT's analytic gradient of every element of all five
+//! parameter tensors against a central difference of the loss, in f64, clipping off.
+
+use min_char_rnn::{Cache, Params, Rng, TENSOR_NAMES, backward, forward};
+
+const V: usize = 5;
+const H: usize = 7;
+const T: usize = 6;
+
+/// Weights larger than min-char-rnn's 0.01 so that every gradient is far from
+/// zero and a relative error is meaningful; every symbol occurs as an input.
+fn setup() -> (Params<f64, V, H>, [f64; H], [usize; T], [usize; T]) {
+    let mut rng = Rng::new(2024);
+    let mut params = Params::<f64, V, H>::ZERO;
+    for tensor in params.tensors_mut() {
+        for w in tensor {
+            *w = 0.5 * rng.normal();
+        }
+    }
+    let mut hprev = [0.0; H];
+    for h in &mut hprev {
+        *h = 0.5 * rng.normal();
+    }
+    (params, hprev, [0, 1, 2, 3, 4, 2], [1, 2, 3, 4, 2, 0])
+}
+
+fn loss(params: &Params<f64, V, H>, hprev: &[f64; H], xs: &[usize; T], ys: &[usize; T]) -> f64 {
+    let mut cache = Cache::ZERO;
+    forward(params, xs, ys, hprev, &mut cache).unwrap()
+}
+
+// ANCHOR: G1_gradcheck
+/// (L(θ + ε) − L(θ − ε)) / 2ε for element `i` of tensor `k`: the derivative by
+/// its definition, with an error of order ε² (the ε terms cancel).
+fn numerical_gradient(
+    params: &mut Params<f64, V, H>,
+    hprev: &[f64; H],
+    xs: &[usize; T],
+    ys: &[usize; T],
+    k: usize,
+    i: usize,
+) -> f64 {
+    const EPS: f64 = 1e-5;
+    let original = params.tensors()[k][i];
+    params.tensors_mut()[k][i] = original + EPS;
+    let plus = loss(params, hprev, xs, ys);
+    params.tensors_mut()[k][i] = original - EPS;
+    let minus = loss(params, hprev, xs, ys);
+    params.tensors_mut()[k][i] = original;
+    (plus - minus) / (2.0 * EPS)
+}
+
+/// |a − n| / (|a| + |n|): 0 when equal, 1 when one of them is 0 or their signs differ.
+fn relative_error(analytic: f64, numerical: f64) -> f64 {
+    (analytic - numerical).abs() / (analytic.abs() + numerical.abs()).max(f64::MIN_POSITIVE)
+}
+// ANCHOR_END: G1_gradcheck
+
+#[test]
+fn bptt_matches_central_differences_everywhere() {
+    let (mut params, hprev, xs, ys) = setup();
+    let mut cache = Cache::<f64, V, H, T>::ZERO;
+    forward(&params, &xs, &ys, &hprev, &mut cache).unwrap();
+    let mut grads = Params::ZERO;
+    backward(&params, &cache, &hprev, &ys, &mut grads).unwrap();
+
+    let mut worst = (0.0, "", 0, 0.0, 0.0);
+    let mut checked = 0;
+    for (k, name) in TENSOR_NAMES.iter().enumerate() {
+        for i in 0..grads.tensors()[k].len() {
+            let a = grads.tensors()[k][i];
+            let n = numerical_gradient(&mut params, &hprev, &xs, &ys, k, i);
+            assert!(a.abs() > 1e-6, "{name}[{i}] = {a}: too small to check relatively");
+            let e = relative_error(a, n);
+            if e > worst.0 {
+                worst = (e, name, i, a, n);
+            }
+            checked += 1;
+        }
+    }
+    let (e, name, i, a, n) = worst;
+    println!(
+        "gradcheck: {checked} elements, worst relative error {e:.3e} at {name}[{i}] \
+         (analytic {a:.12e}, numerical {n:.12e})"
+    );
+    assert_eq!(checked, Params::<f64, V, H>::COUNT);
+    assert!(e < 1e-6, "worst relative error {e:e} at {name}[{i}]: {a} vs {n}");
+}
+
+#[test]
+fn gradcheck_detects_a_wrong_gradient() {
+    // The check must be able to fail: perturb one analytic element by 1e-4 relative.
+    let (mut params, hprev, xs, ys) = setup();
+    let mut cache = Cache::<f64, V, H, T>::ZERO;
+    forward(&params, &xs, &ys, &hprev, &mut cache).unwrap();
+    let mut grads = Params::ZERO;
+    backward(&params, &cache, &hprev, &ys, &mut grads).unwrap();
+    let wrong = grads.Whh[3][4] * (1.0 + 1e-4);
+    let n = numerical_gradient(&mut params, &hprev, &xs, &ys, 1, 3 * H + 4);
+    assert!(relative_error(wrong, n) > 1e-6);
+}
