@@ -62,11 +62,11 @@
 //! | what | bytes |
 //! |---|---|
 //! | [`Params`] (the model) | s·P |
-//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(H + V) + H + 1) + (T + 3)·8, rounded up to alignment: exactly [`Trainer::BYTES`] |
+//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(H + V) + H + 1) + 8·(T + 4), plus up to 16 bytes of alignment padding; exactly [`Trainer::BYTES`] |
 //! | [`Sampler`] (inference) | s·(H + V) + 40 or so, plus 8·V on the stack per character |
 //!
-//! For V = 65, H = 100, T = 25 in f32 that is 92,260 bytes of parameters and
-//! 200,728 bytes of trainer. Both types have a `const ZERO` and in-place
+//! For V = 65, H = 100, T = 25 in f32 that is 92,660 bytes of parameters and
+//! 202,464 bytes of trainer. Both types have a `const ZERO` and in-place
 //! initialisation, so they can live in a `static` (or a `Box`) instead of a small
 //! stack.
 

@@ -258,3 +258,38 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod memory {
+    use super::Trainer;
+    use crate::params::Params;
+
+    /// The formula documented in the crate root, in bytes, before alignment padding.
+    const fn formula(s: usize, v: usize, h: usize, t: usize) -> usize {
+        let p = 2 * v * h + h * h + h + v;
+        s * (2 * p + t * (h + v) + h + 1) + 8 * (t + 4)
+    }
+
+    fn check<const V: usize, const H: usize, const T: usize>() {
+        for (s, bytes) in [
+            (4, Trainer::<f32, V, H, T>::BYTES),
+            (8, Trainer::<f64, V, H, T>::BYTES),
+        ] {
+            let f = formula(s, V, H, T);
+            assert!(
+                f <= bytes && bytes <= f + 16,
+                "V={V} H={H} T={T}: {f} vs {bytes}"
+            );
+        }
+    }
+
+    #[test]
+    fn documented_formula_is_exact_up_to_padding() {
+        check::<65, 100, 25>();
+        check::<4, 8, 4>();
+        check::<5, 7, 3>();
+        check::<76, 512, 25>();
+        assert_eq!(core::mem::size_of::<Params<f32, 65, 100>>(), 92_660);
+        assert_eq!(Trainer::<f32, 65, 100, 25>::BYTES, 202_464);
+    }
+}

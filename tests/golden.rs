@@ -39,13 +39,22 @@ impl<'a> Reader<'a> {
 /// max |a − b| / max |b|: the worst difference on the scale of the reference.
 fn difference(ours: &[f64], reference: &[f64]) -> f64 {
     assert_eq!(ours.len(), reference.len());
-    let scale = reference.iter().fold(0.0f64, |m, b| m.max(b.abs())).max(1e-300);
-    let diff = ours.iter().zip(reference).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+    let scale = reference
+        .iter()
+        .fold(0.0f64, |m, b| m.max(b.abs()))
+        .max(1e-300);
+    let diff = ours
+        .iter()
+        .zip(reference)
+        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
     diff / scale
 }
 
 fn flat<F: Float, const V: usize, const H: usize>(p: &Params<F, V, H>) -> Vec<f64> {
-    p.tensors().iter().flat_map(|t| t.iter().map(|x| x.to_f64())).collect()
+    p.tensors()
+        .iter()
+        .flat_map(|t| t.iter().map(|x| x.to_f64()))
+        .collect()
 }
 
 /// Checks one case; returns the worst difference seen.
@@ -96,14 +105,26 @@ fn check_case<F: Float, const V: usize, const H: usize, const T: usize>(
     for s in 0..steps {
         let loss = trainer.step(&mut params, &text).unwrap().to_f64();
         let smooth = trainer.smooth_loss.to_f64();
-        check(&format!("step {} loss, smooth loss", s + 1), &[loss, smooth], &losses[2 * s..2 * s + 2]);
+        check(
+            &format!("step {} loss, smooth loss", s + 1),
+            &[loss, smooth],
+            &losses[2 * s..2 * s + 2],
+        );
         if s == 0 {
             let h: Vec<f64> = trainer.hprev.iter().map(|x| x.to_f64()).collect();
             check("step 1 hprev", &h, &hprev_1);
         }
     }
-    check(&format!("parameters after {steps}"), &flat(&params), &final_params);
-    check(&format!("Adagrad memory after {steps}"), &flat(&trainer.adagrad.memory), &final_memory);
+    check(
+        &format!("parameters after {steps}"),
+        &flat(&params),
+        &final_params,
+    );
+    check(
+        &format!("Adagrad memory after {steps}"),
+        &flat(&trainer.adagrad.memory),
+        &final_memory,
+    );
     let h: Vec<f64> = trainer.hprev.iter().map(|x| x.to_f64()).collect();
     check(&format!("hprev after {steps}"), &h, &final_hprev);
     worst.into_iter().fold(0.0, f64::max)

@@ -70,7 +70,10 @@ fn bptt_matches_central_differences_everywhere() {
         for i in 0..grads.tensors()[k].len() {
             let a = grads.tensors()[k][i];
             let n = numerical_gradient(&mut params, &hprev, &xs, &ys, k, i);
-            assert!(a.abs() > 1e-6, "{name}[{i}] = {a}: too small to check relatively");
+            assert!(
+                a.abs() > 1e-6,
+                "{name}[{i}] = {a}: too small to check relatively"
+            );
             let e = relative_error(a, n);
             if e > worst.0 {
                 worst = (e, name, i, a, n);
@@ -84,7 +87,10 @@ fn bptt_matches_central_differences_everywhere() {
          (analytic {a:.12e}, numerical {n:.12e})"
     );
     assert_eq!(checked, Params::<f64, V, H>::COUNT);
-    assert!(e < 1e-6, "worst relative error {e:e} at {name}[{i}]: {a} vs {n}");
+    assert!(
+        e < 1e-6,
+        "worst relative error {e:e} at {name}[{i}]: {a} vs {n}"
+    );
 }
 
 #[test]
