@@ -11,6 +11,9 @@ pub const EPSILON: f64 = 1e-8;
 /// squared gradients `m` (named `mWxh …` in the book; same shapes as [`Params`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adagrad<F, const V: usize, const H: usize> {
+    /// η, with 0.0 standing for [`Self::DEFAULT_LEARNING_RATE`]: a learning rate
+    /// of 0 is refused anyway, and this way an untouched optimiser is all zero
+    /// bits, so a `static` of it lands in `.bss` and costs no flash.
     learning_rate: f64,
     /// The memory m: Σ over all steps so far of dθ ⊙ dθ.
     pub memory: Params<F, V, H>,
@@ -20,15 +23,19 @@ impl<F: Float, const V: usize, const H: usize> Adagrad<F, V, H> {
     /// Karpathy's learning rate, 0.1.
     pub const DEFAULT_LEARNING_RATE: f64 = 0.1;
 
-    /// Learning rate 0.1, empty memory; usable in a `static`.
+    /// Learning rate 0.1, empty memory: all zero bits, for a `static`.
     pub const ZERO: Self = Adagrad {
-        learning_rate: Self::DEFAULT_LEARNING_RATE,
+        learning_rate: 0.0,
         memory: Params::ZERO,
     };
 
     /// The learning rate η.
     pub fn learning_rate(&self) -> f64 {
-        self.learning_rate
+        if self.learning_rate == 0.0 {
+            Self::DEFAULT_LEARNING_RATE
+        } else {
+            self.learning_rate
+        }
     }
 
     /// Sets η. Errors with [`Error::BadLearningRate`] unless finite and positive.
@@ -44,7 +51,7 @@ impl<F: Float, const V: usize, const H: usize> Adagrad<F, V, H> {
 
     /// One Adagrad step on every parameter (see [`adagrad_update`]).
     pub fn update(&mut self, params: &mut Params<F, V, H>, grads: &Params<F, V, H>) {
-        let lr = F::from_f64(self.learning_rate);
+        let lr = F::from_f64(self.learning_rate());
         let eps = F::from_f64(EPSILON);
         for ((theta, dtheta), m) in params
             .tensors_mut()

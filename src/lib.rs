@@ -62,7 +62,7 @@
 //! | what | bytes |
 //! |---|---|
 //! | [`Params`] (the model) | s·P |
-//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(H + V) + H + 1) + 8·(T + 4), plus up to 16 bytes of alignment padding; exactly [`Trainer::BYTES`] |
+//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(H + V) + H + 1) + w·(T + 2) + 16, plus up to 16 bytes of alignment padding (w = 8 on 64-bit targets, 4 on 32-bit ones); exactly [`Trainer::BYTES`] |
 //! | [`Sampler`] (inference) | s·(H + V) + 40 or so, plus 8·V on the stack per character |
 //!
 //! For V = 65, H = 100, T = 25 in f32 that is 92,660 bytes of parameters and

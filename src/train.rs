@@ -267,7 +267,8 @@ mod memory {
     /// The formula documented in the crate root, in bytes, before alignment padding.
     const fn formula(s: usize, v: usize, h: usize, t: usize) -> usize {
         let p = 2 * v * h + h * h + h + v;
-        s * (2 * p + t * (h + v) + h + 1) + 8 * (t + 4)
+        let w = core::mem::size_of::<usize>();
+        s * (2 * p + t * (h + v) + h + 1) + w * (t + 2) + 16
     }
 
     fn check<const V: usize, const H: usize, const T: usize>() {

@@ -1,0 +1,55 @@
+//! min-char-rnn trains on a Cortex-M4F: `cargo run --release` from this folder
+//! runs it under QEMU (board mps2-an386) and exits 0 only if it learned.
+
+#![no_std]
+#![no_main]
+
+mod demo;
+
+use cortex_m_rt::{ExceptionFrame, entry, exception};
+use cortex_m_semihosting::{debug, hio, hprintln};
+use panic_semihosting as _; // a panic prints its message and exits QEMU with 1
+
+/// Centiseconds since QEMU started (semihosting SYS_CLOCK: the host's clock).
+fn clock_cs() -> u32 {
+    // SAFETY: SYS_CLOCK takes no argument and only reads the host's clock.
+    unsafe { cortex_m_semihosting::syscall!(CLOCK) as u32 }
+}
+
+// The models live in .bss: all zeros, so they cost no flash and are never
+// built on the stack (`cortex_m::singleton!` would build its value on the
+// stack and copy it from a zero image in flash).
+static mut HELLO: demo::Hello = demo::Hello::ZERO;
+static mut TOMORROW: demo::Tomorrow = demo::Tomorrow::ZERO;
+
+#[entry]
+fn main() -> ! {
+    // SAFETY: `main` runs once and never returns, no interrupt handler touches
+    // these statics, so these are the only references to them, ever.
+    let (hello, tomorrow) = (&raw mut HELLO, &raw mut TOMORROW);
+    let (hello, tomorrow) = unsafe { (&mut *hello, &mut *tomorrow) };
+    let Ok(mut out) = hio::hstdout() else {
+        exit(false)
+    };
+    exit(demo::run(&mut out, clock_cs, hello, tomorrow))
+}
+
+/// Ends the QEMU run with exit status 0 (`ok`) or 1.
+fn exit(ok: bool) -> ! {
+    debug::exit(if ok {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    loop {
+        // Only reached on real hardware, where there is no host to exit to.
+        cortex_m::asm::wfi();
+    }
+}
+
+// Without this a fault spins forever and QEMU never exits.
+#[exception]
+unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
+    hprintln!("HardFault: {:?}", ef);
+    crate::exit(false)
+}
