@@ -77,6 +77,7 @@
 mod activation;
 mod adagrad;
 mod backward;
+mod checkpoint;
 mod clip;
 mod error;
 mod float;
@@ -93,6 +94,9 @@ pub use activation::{softmax, tanh_in_place};
 pub use adagrad::{Adagrad, EPSILON, adagrad_update};
 pub use backward::{
     backward, hidden_backward, logits_backward, softmax_loss_backward, tanh_backward,
+};
+pub use checkpoint::{
+    CheckpointHeader, MAGIC, VERSION, checkpoint_size, crc32, load_checkpoint, save_checkpoint,
 };
 pub use clip::{CLIP, clip};
 pub use error::Error;
