@@ -12,7 +12,10 @@ type Tr = Trainer<f32, 32, 16, 8>;
 const SIZE: usize = checkpoint_size::<f32, 32, 16, 8>();
 
 fn bits(p: &P) -> Vec<u32> {
-    p.tensors().iter().flat_map(|t| t.iter().map(|x| x.to_bits())).collect()
+    p.tensors()
+        .iter()
+        .flat_map(|t| t.iter().map(|x| x.to_bits()))
+        .collect()
 }
 
 /// Trains `steps` windows, sampling a few characters (which advances the RNG)
@@ -38,7 +41,10 @@ fn saved_after(steps: usize) -> (Vec<u8>, P, Tr, Rng) {
     let (mut params, mut trainer, mut rng, vocab) = fresh();
     train(&mut params, &mut trainer, &mut rng, &vocab, steps);
     let mut buf = vec![0u8; SIZE];
-    assert_eq!(save_checkpoint(&params, &trainer, &vocab, &rng, &mut buf), Ok(SIZE));
+    assert_eq!(
+        save_checkpoint(&params, &trainer, &vocab, &rng, &mut buf),
+        Ok(SIZE)
+    );
     (buf, params, trainer, rng)
 }
 
@@ -58,7 +64,10 @@ fn n_steps_save_load_m_steps_equals_n_plus_m_steps() {
     train(&mut params2, &mut trainer2, &mut rng2, &vocab2, m);
 
     assert_eq!(bits(&params2), bits(&params));
-    assert_eq!(trainer2.smooth_loss.to_bits(), trainer.smooth_loss.to_bits());
+    assert_eq!(
+        trainer2.smooth_loss.to_bits(),
+        trainer.smooth_loss.to_bits()
+    );
     assert_eq!(trainer2.hprev, trainer.hprev);
     assert_eq!(trainer2.position, trainer.position);
     assert_eq!(rng2, rng);
@@ -69,10 +78,19 @@ fn header_tells_the_shape() {
     let (buf, ..) = saved_after(3);
     let h = CheckpointHeader::read(&buf).unwrap();
     assert_eq!(
-        (h.float_bytes, h.vocab_capacity, h.hidden_size, h.seq_length, h.steps),
+        (
+            h.float_bytes,
+            h.vocab_capacity,
+            h.hidden_size,
+            h.seq_length,
+            h.steps
+        ),
         (4, 32, 16, 8, 3)
     );
-    assert_eq!(h.vocab_size, Vocab::<32>::from_text(SOURCE).unwrap().len() as u32);
+    assert_eq!(
+        h.vocab_size,
+        Vocab::<32>::from_text(SOURCE).unwrap().len() as u32
+    );
 }
 
 /// Loads `bytes` into a state that must come out unchanged, and returns the error.
@@ -80,7 +98,11 @@ fn refused(bytes: &[u8]) -> Error {
     let (mut params, mut trainer, mut rng, _) = fresh();
     let (before, before_rng) = (bits(&params), rng.clone());
     let err = load_checkpoint(bytes, &mut params, &mut trainer, &mut rng).unwrap_err();
-    assert_eq!(bits(&params), before, "a refused checkpoint changed the parameters");
+    assert_eq!(
+        bits(&params),
+        before,
+        "a refused checkpoint changed the parameters"
+    );
     assert_eq!(rng, before_rng);
     assert_eq!(trainer.steps, 0);
     err
@@ -97,7 +119,10 @@ fn reseal(buf: &mut [u8]) {
 fn wrong_magic() {
     let e = refused(b"PK\x03\x04 this is a zip file");
     assert_eq!(e, Error::BadMagic);
-    assert_eq!(e.to_string(), "not a min-char-rnn checkpoint (wrong magic bytes)");
+    assert_eq!(
+        e.to_string(),
+        "not a min-char-rnn checkpoint (wrong magic bytes)"
+    );
 }
 
 #[test]
@@ -217,6 +242,9 @@ fn buffer_too_small_to_save() {
     let e = save_checkpoint(&params, &trainer, &vocab, &rng, &mut small).unwrap_err();
     assert_eq!(
         e.to_string(),
-        format!("the buffer holds {} bytes but the checkpoint needs {SIZE}", SIZE - 1)
+        format!(
+            "the buffer holds {} bytes but the checkpoint needs {SIZE}",
+            SIZE - 1
+        )
     );
 }

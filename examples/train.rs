@@ -1,0 +1,374 @@
+//! Train min-char-rnn on your own text, with progress, samples, validation,
+//! checkpoints and a loss plot.
+//!
+//!     cargo run --release --example train -- examples/data/shakespeare.txt --minutes 5 \
+//!         --checkpoint shakespeare.ckpt --plot loss.svg
+//!
+//! Ctrl-C stops after the current step and still writes the checkpoint and plot.
+
+#[path = "common/mod.rs"]
+mod common;
+#[path = "common/plot.rs"]
+mod plot;
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use common::{Args, check_range, duration};
+use min_char_rnn::{
+    CheckpointHeader, Params, Pick, Rng, Sampler, Text, Trainer, Vocab, checkpoint_size, forward,
+    load_checkpoint, save_checkpoint,
+};
+
+const USAGE: &str = "\
+usage: cargo run --release --example train -- PATH [options]
+
+Trains a character-level RNN on the UTF-8 text in PATH (the last 5% is held
+out for validation).
+
+options:
+  --hidden H          hidden size: 32, 64, 100, 128, 256 or 512 (default 100)
+  --seq T             seq_length, characters per window: 25 or 50 (default 25)
+  --lr RATE           Adagrad learning rate (default 0.1; a --resume keeps its own)
+  --steps N           stop at step N (counting steps before a --resume)
+  --minutes M         stop after M minutes of this run
+  --seed S            seed for initial weights and sampling (default 42)
+  --checkpoint FILE   write a checkpoint to FILE every K steps, at the end and on Ctrl-C
+  --resume FILE       continue from a checkpoint (its H and T win over --hidden, --seq)
+  --sample-every K    sample 200 characters and measure validation loss every K steps
+                      (default 1000)
+  --plot FILE.svg     write training and validation loss against steps as SVG";
+
+struct Config {
+    path: String,
+    hidden: usize,
+    seq: usize,
+    lr: f64,
+    steps: Option<u64>,
+    minutes: Option<f64>,
+    seed: u64,
+    checkpoint: Option<String>,
+    resume: Option<(String, Vec<u8>)>,
+    sample_every: u64,
+    plot: Option<String>,
+}
+
+fn config(args: &Args) -> Result<Config, String> {
+    let [path] = args.positional() else {
+        return Err(match args.positional().len() {
+            0 => "no text file given".to_string(),
+            _ => format!("one text file expected, got {:?}", args.positional()),
+        });
+    };
+    let resume = match args.get::<String>("resume")? {
+        Some(file) => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
+            Some((file, bytes))
+        }
+        None => None,
+    };
+    let (mut hidden, mut seq) = (
+        args.get("hidden")?.unwrap_or(100),
+        args.get("seq")?.unwrap_or(25),
+    );
+    if let Some((file, bytes)) = &resume {
+        let h = CheckpointHeader::read(bytes).map_err(|e| format!("{file}: {e}"))?;
+        (hidden, seq) = (h.hidden_size as usize, h.seq_length as usize);
+    }
+    let steps = args.get::<u64>("steps")?;
+    let minutes = args.get::<f64>("minutes")?;
+    if let Some(m) = minutes {
+        check_range(
+            "minutes",
+            m,
+            |m| m.is_finite() && m > 0.0,
+            "must be a positive number",
+        )?;
+    }
+    Ok(Config {
+        path: path.clone(),
+        hidden: check_range(
+            "hidden",
+            hidden,
+            |h| common::HIDDEN_SIZES.contains(&h),
+            &format!(
+                "not a compiled hidden size; pick one of {:?}",
+                common::HIDDEN_SIZES
+            ),
+        )?,
+        seq: check_range(
+            "seq",
+            seq,
+            |t| common::SEQ_LENGTHS.contains(&t),
+            &format!(
+                "not a compiled seq_length; pick one of {:?}",
+                common::SEQ_LENGTHS
+            ),
+        )?,
+        lr: check_range(
+            "lr",
+            args.get("lr")?.unwrap_or(0.1),
+            |r: f64| r.is_finite() && r > 0.0,
+            "must be a positive number",
+        )?,
+        steps,
+        minutes,
+        seed: args.get("seed")?.unwrap_or(42),
+        checkpoint: args.get("checkpoint")?,
+        resume,
+        sample_every: check_range(
+            "sample-every",
+            args.get("sample-every")?.unwrap_or(1000),
+            |k| k > 0,
+            "must be at least 1",
+        )?,
+        plot: args.get("plot")?,
+    })
+}
+
+fn main() {
+    let known = [
+        "hidden",
+        "seq",
+        "lr",
+        "steps",
+        "minutes",
+        "seed",
+        "checkpoint",
+        "resume",
+        "sample-every",
+        "plot",
+    ];
+    let args = Args::parse("train", USAGE, &known, &[]).unwrap_or_else(|e| {
+        eprintln!("train: error: {e}\n\n{USAGE}");
+        std::process::exit(2)
+    });
+    let cfg = config(&args).unwrap_or_else(|e| args.fail(e));
+    let text = common::read_text(&cfg.path).unwrap_or_else(|e| {
+        eprintln!("train: error: {e}");
+        std::process::exit(1)
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+        eprintln!("train: warning: Ctrl-C will not save a checkpoint ({e})");
+    }
+    let result = common::with_big_stack(move || run(cfg, text, stop));
+    if let Err(e) = result {
+        eprintln!("train: error: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Picks the compiled shape and trains.
+fn run(cfg: Config, text: String, stop: Arc<AtomicBool>) -> Result<(), String> {
+    let symbols = count_symbols(&text);
+    let v = match &cfg.resume {
+        Some((file, bytes)) => {
+            CheckpointHeader::read(bytes)
+                .map_err(|e| format!("{file}: {e}"))?
+                .vocab_capacity as usize
+        }
+        None => common::capacity_for(symbols)?,
+    };
+    let unsupported = Err(format!(
+        "no compiled model with V = {v}, H = {}, T = {}",
+        cfg.hidden, cfg.seq
+    ));
+    with_shape!(v, cfg.hidden, cfg.seq, unsupported, |V, H, T| {
+        train::<V, H, T>(&cfg, &text, &stop)
+    })
+}
+
+fn count_symbols(text: &str) -> usize {
+    let mut seen: Vec<char> = text.chars().collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len()
+}
+
+/// Splits off the last 5% of the characters for validation.
+fn split(text: &str) -> (&str, &str) {
+    let chars = text.chars().count();
+    let keep = chars - chars / 20;
+    let at = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
+    text.split_at(at)
+}
+
+fn train<const V: usize, const H: usize, const T: usize>(
+    cfg: &Config,
+    source: &str,
+    stop: &AtomicBool,
+) -> Result<(), String> {
+    let mut params = Box::new(Params::<f32, V, H>::ZERO);
+    let mut trainer = Box::new(Trainer::<f32, V, H, T>::ZERO);
+    let mut rng = Rng::new(cfg.seed);
+    let vocab = match &cfg.resume {
+        Some((file, bytes)) => {
+            let vocab = load_checkpoint(bytes, &mut params, &mut trainer, &mut rng)
+                .map_err(|e| format!("{file}: {e}"))?;
+            println!("resumed from {file} at step {}", trainer.steps);
+            vocab
+        }
+        None => {
+            params.init(&mut rng);
+            trainer
+                .adagrad
+                .set_learning_rate(cfg.lr)
+                .map_err(|e| e.to_string())?;
+            Vocab::<V>::from_text(source).map_err(|e| e.to_string())?
+        }
+    };
+    let symbols: String = vocab.symbols().iter().collect();
+    println!(
+        "vocabulary: {} symbols (capacity V = {V}): {symbols:?}\nmodel: H = {H}, T = {T}, f32, \
+         {} parameters, {} KiB of training state",
+        vocab.len(),
+        Params::<f32, V, H>::COUNT,
+        (std::mem::size_of::<Params<f32, V, H>>() + Trainer::<f32, V, H, T>::BYTES) / 1024
+    );
+    let (train_part, valid_part) = split(source);
+    let text = Text::new(&vocab, train_part).map_err(|e| e.to_string())?;
+    let valid = Text::new(&vocab, valid_part).ok().filter(|v| v.len() > T);
+    println!(
+        "text: {} characters for training, {} held out for validation",
+        text.len(),
+        valid.map_or(0, |v| v.len())
+    );
+
+    let mut plot = plot::LossPlot::default();
+    let tty = std::io::stdout().is_terminal();
+    let started = Instant::now();
+    let first_step = trainer.steps;
+    let progress_every = if tty { 10 } else { cfg.sample_every };
+    loop {
+        let done_steps = cfg.steps.is_some_and(|n| trainer.steps >= n);
+        let done_time = cfg
+            .minutes
+            .is_some_and(|m| started.elapsed().as_secs_f64() >= m * 60.0);
+        let interrupted = stop.load(Ordering::SeqCst);
+        if done_steps || done_time || interrupted {
+            if tty {
+                println!();
+            }
+            if interrupted {
+                println!("interrupted: stopping after step {}", trainer.steps);
+            }
+            break;
+        }
+        trainer
+            .step(&mut params, &text)
+            .map_err(|e| e.to_string())?;
+        let n = trainer.steps;
+        if n % 100 == 0 || n == 1 {
+            plot.train
+                .push((n as f64, trainer.smooth_loss as f64 / T as f64));
+        }
+        if n % progress_every == 0 {
+            progress(cfg, &trainer, first_step, started, tty);
+        }
+        if n % cfg.sample_every == 0 {
+            if tty {
+                println!();
+            }
+            // As min-char-rnn: from hprev, seeded with the next window's first input.
+            let next = train_part[trainer.byte_position()..]
+                .chars()
+                .next()
+                .unwrap_or('\n');
+            let x = vocab.encode(next).unwrap_or(0);
+            let sample =
+                Sampler::from_state(&params, &vocab, &mut rng, &trainer.hprev, x, Pick::SAMPLE)
+                    .map_err(|e| e.to_string())?;
+            println!("----\n{}\n----", sample.take(200).collect::<String>());
+            if let Some(valid) = valid {
+                let loss = validation_loss::<V, H, T>(&params, &valid);
+                plot.valid.push((n as f64, loss));
+                println!("step {n}: validation loss {loss:.4} nats/char");
+            }
+            save(cfg, &params, &trainer, &vocab, &rng)?;
+        }
+    }
+    save(cfg, &params, &trainer, &vocab, &rng)?;
+    if let Some(path) = &cfg.plot {
+        std::fs::write(path, plot.svg(&format!("{} (H = {H}, T = {T})", cfg.path)))
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+        println!("wrote {path}");
+    }
+    Ok(())
+}
+
+fn progress<const V: usize, const H: usize, const T: usize>(
+    cfg: &Config,
+    trainer: &Trainer<f32, V, H, T>,
+    first_step: u64,
+    started: Instant,
+    tty: bool,
+) {
+    let n = trainer.steps;
+    let secs = started.elapsed().as_secs_f64();
+    let rate = ((n - first_step) * T as u64) as f64 / secs.max(1e-9);
+    let by_steps = cfg
+        .steps
+        .map(|s| (s.saturating_sub(n) * T as u64) as f64 / rate.max(1e-9));
+    let by_time = cfg.minutes.map(|m| m * 60.0 - secs);
+    let eta = match (by_steps, by_time) {
+        (Some(a), Some(b)) => format!("  ETA {}", duration(a.min(b))),
+        (Some(a), None) | (None, Some(a)) => format!("  ETA {}", duration(a)),
+        (None, None) => String::new(),
+    };
+    let line = format!(
+        "step {n}  chars {}  loss {:.4}/char ({:.2}/window)  {:.0} chars/s  elapsed {}{eta}",
+        n * T as u64,
+        trainer.smooth_loss / T as f32,
+        trainer.smooth_loss,
+        rate,
+        duration(secs)
+    );
+    if tty {
+        print!("\r\x1b[2K{line}");
+        let _ = std::io::stdout().flush();
+    } else {
+        println!("{line}");
+    }
+}
+
+/// Mean loss per character over the held-out text, from h = 0, carrying h
+/// across windows, without changing the model.
+fn validation_loss<const V: usize, const H: usize, const T: usize>(
+    params: &Params<f32, V, H>,
+    valid: &Text<'_, V>,
+) -> f64 {
+    let mut cache = Box::new(min_char_rnn::Cache::<f32, V, H, T>::ZERO);
+    let (mut xs, mut ys) = ([0; T], [0; T]);
+    let (mut byte, mut hprev, mut total, mut chars) = (0, [0.0f32; H], 0.0f64, 0usize);
+    while let Some(next) = valid.window(byte, &mut xs, &mut ys) {
+        total += forward(params, &xs, &ys, &hprev, &mut cache).unwrap_or(f32::NAN) as f64;
+        hprev = cache.hs[T - 1];
+        chars += T;
+        byte = next;
+    }
+    total / chars.max(1) as f64
+}
+
+fn save<const V: usize, const H: usize, const T: usize>(
+    cfg: &Config,
+    params: &Params<f32, V, H>,
+    trainer: &Trainer<f32, V, H, T>,
+    vocab: &Vocab<V>,
+    rng: &Rng,
+) -> Result<(), String> {
+    let Some(path) = &cfg.checkpoint else {
+        return Ok(());
+    };
+    let mut buf = vec![0u8; checkpoint_size::<f32, V, H, T>()];
+    save_checkpoint(params, trainer, vocab, rng, &mut buf).map_err(|e| e.to_string())?;
+    // Write then rename, so an interruption never leaves half a checkpoint.
+    let tmp = format!("{path}.tmp");
+    std::fs::write(&tmp, &buf)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("cannot write checkpoint {path}: {e}"))?;
+    Ok(())
+}
