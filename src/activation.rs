@@ -1,13 +1,17 @@
 //! The two non-linear functions of the model: tanh and softmax.
 
+use crate::approx;
 use crate::float::Float;
 
 // ANCHOR: tanh
 /// `h[i] = tanh(h[i])` for every element, in place.
+///
+/// Uses the branch-free [`approx::tanh`] (within 3 ulp of libm's), so the loop
+/// runs 8 or 16 elements at a time.
 #[inline]
 pub fn tanh_in_place<F: Float>(h: &mut [F]) {
     for hi in h {
-        *hi = hi.tanh();
+        *hi = approx::tanh(*hi);
     }
 }
 // ANCHOR_END: tanh
@@ -17,7 +21,8 @@ pub fn tanh_in_place<F: Float>(h: &mut [F]) {
 ///
 /// Subtracting the maximum changes nothing mathematically (it cancels between
 /// numerator and denominator) but keeps every exponent ≤ 0, so `exp` cannot
-/// overflow and at least one term is exactly 1, so the sum cannot be 0.
+/// overflow and at least one term is exactly 1, so the sum cannot be 0. It also
+/// means only e^x for x ≤ 0 is needed: [`approx::exp_nonpositive`].
 ///
 /// ```
 /// use min_char_rnn::softmax;
@@ -30,7 +35,7 @@ pub fn softmax<F: Float>(y: &[F], p: &mut [F]) {
     let m = y.iter().fold(y[0], |m, &yi| m.max(yi));
     let mut sum = F::ZERO;
     for (pi, &yi) in p.iter_mut().zip(y) {
-        *pi = (yi - m).exp();
+        *pi = approx::exp_nonpositive(yi - m);
         sum += *pi;
     }
     let inv = F::ONE / sum;

@@ -56,6 +56,33 @@ pub trait Float:
     /// Reads a value from the little-endian bytes `bytes[..Self::BYTES]`.
     fn read_le(bytes: &[u8]) -> Self;
 
+    // The constants and bit-level helpers of the vectorisable functions in
+    // `approx.rs`, which differ between f32 and f64 only in these.
+
+    /// 1/2!, 1/3!, …: the Taylor coefficients of (e^r − 1 − r)/r², enough terms
+    /// that truncation is below half an ulp for |r| ≤ ln2/2 (6 for f32, 12 for f64).
+    const EXPM1_TAYLOR: &'static [Self];
+    /// ln 2 rounded to few significant bits, so that n·LN2_HI is exact for |n| < 2¹⁰.
+    const LN2_HI: Self;
+    /// ln 2 − LN2_HI.
+    const LN2_LO: Self;
+    /// log₂ e.
+    const LOG2_E: Self;
+    /// The smallest argument of `approx::exp_nonpositive`: e^x is then just above
+    /// the smallest normal number; smaller arguments are raised to it.
+    const EXP_ARG_MIN: Self;
+    /// Newton steps that [`Float::rsqrt_guess`] needs to reach full precision.
+    const RSQRT_STEPS: usize;
+    /// `x` rounded to the nearest integer, for |x| < 2²² (f32) or 2⁵¹ (f64):
+    /// adding and subtracting 1.5·2^mantissa-bits makes the hardware round.
+    fn round_int(self) -> Self;
+    /// 2ⁿ for an integral `n` of this type with a normal result, by writing the
+    /// exponent bits directly.
+    fn pow2_int(n: Self) -> Self;
+    /// A first guess at 1/√x for positive normal x, within 3.5%, from the bits:
+    /// halving the exponent of x approximately halves its logarithm.
+    fn rsqrt_guess(self) -> Self;
+
     /// The larger of two values (the first when they compare equal or unordered).
     #[inline(always)]
     fn max(self, other: Self) -> Self {
@@ -69,8 +96,34 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ty, $bytes:expr, $exp:path, $ln:path, $sqrt:path, $tanh:path) => {
+    (
+        $t:ty, $bytes:expr, $exp:path, $ln:path, $sqrt:path, $tanh:path,
+        bits: $bits:ty, int: $int:ty, mantissa: $mant:expr, bias: $bias:expr, rsqrt_magic: $magic:expr,
+        rsqrt_steps: $steps:expr, ln2_hi: $ln2_hi:expr, ln2_lo: $ln2_lo:expr,
+        exp_arg_min: $exp_min:expr, taylor: [$($c:expr),*]
+    ) => {
         impl Float for $t {
+            const EXPM1_TAYLOR: &'static [Self] = &[$(($c) as $t),*];
+            const LN2_HI: Self = $ln2_hi;
+            const LN2_LO: Self = $ln2_lo;
+            const LOG2_E: Self = core::f64::consts::LOG2_E as $t;
+            const EXP_ARG_MIN: Self = $exp_min;
+            const RSQRT_STEPS: usize = $steps;
+
+            #[inline(always)]
+            fn round_int(self) -> Self {
+                const MAGIC: $t = 1.5 * (1u64 << $mant) as $t;
+                (self + MAGIC) - MAGIC
+            }
+            #[inline(always)]
+            fn pow2_int(n: Self) -> Self {
+                <$t>::from_bits(((n as $int + $bias) as $bits) << $mant)
+            }
+            #[inline(always)]
+            fn rsqrt_guess(self) -> Self {
+                <$t>::from_bits($magic - (self.to_bits() >> 1))
+            }
+
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const BYTES: usize = $bytes;
@@ -116,8 +169,24 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, 4, libm::expf, libm::logf, libm::sqrtf, libm::tanhf);
-impl_float!(f64, 8, libm::exp, libm::log, libm::sqrt, libm::tanh);
+impl_float!(
+    f32, 4, libm::expf, libm::logf, libm::sqrtf, libm::tanhf,
+    bits: u32, int: i32, mantissa: 23, bias: 127, rsqrt_magic: 0x5F37_5A86u32, rsqrt_steps: 3,
+    ln2_hi: 0.693_145_751_953_125, ln2_lo: 1.428_606_820_309_417_2e-6,
+    exp_arg_min: -87.0,
+    taylor: [0.5, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0]
+);
+impl_float!(
+    f64, 8, libm::exp, libm::log, libm::sqrt, libm::tanh,
+    bits: u64, int: i64, mantissa: 52, bias: 1023, rsqrt_magic: 0x5FE6_EB50_C7B5_37A9u64, rsqrt_steps: 4,
+    ln2_hi: 6.931_471_803_691_238_164_9e-1, ln2_lo: 1.908_214_929_270_587_700_02e-10,
+    exp_arg_min: -708.0,
+    taylor: [
+        0.5, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0, 1.0 / 40320.0,
+        1.0 / 362880.0, 1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0,
+        1.0 / 6227020800.0
+    ]
+);
 
 #[cfg(test)]
 mod tests {

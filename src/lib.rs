@@ -76,6 +76,7 @@
 
 mod activation;
 mod adagrad;
+mod approx;
 mod backward;
 mod checkpoint;
 mod clip;
@@ -91,7 +92,8 @@ mod train;
 mod vocab;
 
 pub use activation::{softmax, tanh_in_place};
-pub use adagrad::{Adagrad, EPSILON, adagrad_update};
+pub use adagrad::{Adagrad, EPSILON, adagrad_update, adagrad_update_reference};
+pub use approx::{exp_nonpositive, expm1_nonpositive, rsqrt};
 pub use backward::{
     backward, hidden_backward, logits_backward, softmax_loss_backward, tanh_backward,
 };

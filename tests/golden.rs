@@ -5,11 +5,15 @@
 //! and the parameters and Adagrad memory after several steps must agree.
 //!
 //! Tolerances, as the largest difference divided by the largest magnitude of
-//! the reference array: f64 1e-10 (seen: at most 2.5e-14), f32 1e-4 (seen: at
-//! most 2.9e-5). f32 rounds at ~6e-8 per operation, which is what the losses,
-//! gradients and hidden states show (≤ 3e-7); the parameters drift further
-//! because Adagrad's first step η·g/√(g² + ε) is a steep function of g where
-//! |g| ≈ 1e-4, so a gradient's rounding error becomes a larger parameter error.
+//! the reference array:
+//!
+//! - f64: 1e-10 for everything (seen: at most 2.5e-14).
+//! - f32: 1e-5 for losses, gradients and hidden states (seen: at most 4.6e-7;
+//!   f32 rounds at 6e-8 per operation and a window sums tens of terms), and
+//!   1e-3 for the parameters and Adagrad memory after several steps (seen:
+//!   1.5e-4). Adagrad makes those sensitive: the step η·g/√(Σg² + ε) changes by
+//!   up to η/√ε = 1000 times any change of g where |g| ≈ √ε = 1e-4, so a
+//!   gradient's f32 rounding error of ~5e-7 can move a weight by ~5e-4.
 
 use min_char_rnn::{Cache, Float, Params, Text, Trainer, Vocab, backward, forward};
 
@@ -60,7 +64,7 @@ fn flat<F: Float, const V: usize, const H: usize>(p: &Params<F, V, H>) -> Vec<f6
 /// Checks one case; returns the worst difference seen.
 fn check_case<F: Float, const V: usize, const H: usize, const T: usize>(
     r: &mut Reader<'_>,
-    tolerance: f64,
+    (tolerance, after_steps_tolerance): (f64, f64),
 ) -> f64 {
     assert_eq!((r.u32(), r.u32(), r.u32()), (V, H, T), "case shape");
     let steps = r.u32();
@@ -87,8 +91,13 @@ fn check_case<F: Float, const V: usize, const H: usize, const T: usize>(
     let mut worst = Vec::new();
     let mut check = |what: &str, ours: &[f64], reference: &[f64]| {
         let d = difference(ours, reference);
-        println!("  {:<6} {what:<28} {d:.2e}", F::NAME);
-        assert!(d <= tolerance, "{what}: difference {d:e} > {tolerance:e}");
+        let limit = if what.contains("after") {
+            after_steps_tolerance
+        } else {
+            tolerance
+        };
+        println!("  {:<6} {what:<28} {d:.2e} (limit {limit:.0e})", F::NAME);
+        assert!(d <= limit, "{what}: difference {d:e} > {limit:e}");
         worst.push(d);
     };
 
@@ -130,7 +139,7 @@ fn check_case<F: Float, const V: usize, const H: usize, const T: usize>(
     worst.into_iter().fold(0.0, f64::max)
 }
 
-fn run<F: Float>(tolerance: f64) -> f64 {
+fn run<F: Float>(tolerance: (f64, f64)) -> f64 {
     let mut r = Reader { bytes: GOLDEN };
     assert_eq!(r.take(8), b"MCRGOLD1");
     assert_eq!(r.u32(), 2);
@@ -142,12 +151,12 @@ fn run<F: Float>(tolerance: f64) -> f64 {
 
 #[test]
 fn f64_matches_numpy_reference() {
-    let worst = run::<f64>(1e-10);
+    let worst = run::<f64>((1e-10, 1e-10));
     println!("f64: worst difference {worst:.2e}");
 }
 
 #[test]
 fn f32_matches_numpy_reference_within_f32_precision() {
-    let worst = run::<f32>(1e-4);
+    let worst = run::<f32>((1e-5, 1e-3));
     println!("f32: worst difference {worst:.2e}");
 }

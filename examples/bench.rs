@@ -1,0 +1,103 @@
+//! Training throughput, comparable line for line with the C peer
+//! (`../shared/bench/minrnn.c`): same loop, same data, one thread, batch 1.
+//!
+//!     cargo run --release --example bench -- --data examples/data/shakespeare.txt \
+//!         --hidden 100 --iters 20000 [--f64]
+//!
+//! Prints the smooth loss every 1000 iterations and `chars/s N` last.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::time::Instant;
+
+use common::Args;
+use min_char_rnn::{Float, Params, Rng, Text, Trainer, Vocab};
+
+const USAGE: &str = "\
+usage: cargo run --release --example bench -- --data PATH [options]
+
+options:
+  --hidden H     64, 100, 256 or 512 (default 100)
+  --iters N      training steps of seq_length 25 (default 20000)
+  --seed S       (default 42)
+  --f64          train in f64 instead of f32";
+
+fn main() {
+    let args = Args::parse(
+        "bench",
+        USAGE,
+        &["data", "hidden", "iters", "seed"],
+        &["f64"],
+    )
+    .unwrap_or_else(|e| {
+        eprintln!("bench: error: {e}\n\n{USAGE}");
+        std::process::exit(2)
+    });
+    let run = || -> Result<(), String> {
+        let path: String = args.get("data")?.ok_or("--data PATH is required")?;
+        let hidden: usize = args.get("hidden")?.unwrap_or(100);
+        let iters: u64 = args.get("iters")?.unwrap_or(20000);
+        let seed: u64 = args.get("seed")?.unwrap_or(42);
+        let text = common::read_text(&path)?;
+        let mut symbols: Vec<char> = text.chars().collect();
+        symbols.sort_unstable();
+        symbols.dedup();
+        let v = symbols.len();
+        macro_rules! go {
+            ($(($vv:literal, $hh:literal))*) => {
+                match (v, hidden, args.has("f64")) {
+                    $(
+                        ($vv, $hh, false) => bench::<f32, $vv, $hh>(&text, iters, seed),
+                        ($vv, $hh, true) => bench::<f64, $vv, $hh>(&text, iters, seed),
+                    )*
+                    _ => Err(format!(
+                        "no benchmark compiled for V = {v}, H = {hidden}: V must be 65 or 76 \
+                         (tiny-shakespeare, shakespeare.txt), H one of 64, 100, 256, 512"
+                    )),
+                }
+            };
+        }
+        go!((65, 64)(65, 100)(65, 256)(65, 512)(76, 64)(76, 100)(
+            76, 256
+        )(76, 512))
+    };
+    if let Err(e) = run() {
+        args.fail(e);
+    }
+}
+
+fn bench<F: Float, const V: usize, const H: usize>(
+    text: &str,
+    iters: u64,
+    seed: u64,
+) -> Result<(), String> {
+    const T: usize = 25;
+    common::with_big_stack({
+        let text = text.to_string();
+        move || {
+            let vocab = Vocab::<V>::from_text(&text).map_err(|e| e.to_string())?;
+            let data = Text::new(&vocab, &text).map_err(|e| e.to_string())?;
+            let mut params = Box::new(Params::<F, V, H>::ZERO);
+            params.init(&mut Rng::new(seed));
+            let mut trainer = Box::new(Trainer::<F, V, H, T>::ZERO);
+            println!(
+                "min-char-rnn bench: {} V={V} H={H} T={T} iters={iters}",
+                F::NAME
+            );
+            let start = Instant::now();
+            for n in 1..=iters {
+                trainer
+                    .step(&mut params, &data)
+                    .map_err(|e| e.to_string())?;
+                if n % 1000 == 0 {
+                    println!("iter {n} smooth_loss {:.4}", trainer.smooth_loss.to_f64());
+                }
+            }
+            let secs = start.elapsed().as_secs_f64();
+            println!("elapsed {secs:.3} s for {iters} iters");
+            println!("chars/s {:.1}", (iters * T as u64) as f64 / secs);
+            Ok(())
+        }
+    })
+}
