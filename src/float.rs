@@ -172,14 +172,14 @@ macro_rules! impl_float {
 impl_float!(
     f32, 4, libm::expf, libm::logf, libm::sqrtf, libm::tanhf,
     bits: u32, int: i32, mantissa: 23, bias: 127, rsqrt_magic: 0x5F37_5A86u32, rsqrt_steps: 3,
-    ln2_hi: 0.693_145_751_953_125, ln2_lo: 1.428_606_820_309_417_2e-6,
+    ln2_hi: f32::from_bits(0x3F31_7200), ln2_lo: 1.428_606_8e-6,
     exp_arg_min: -87.0,
     taylor: [0.5, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0]
 );
 impl_float!(
     f64, 8, libm::exp, libm::log, libm::sqrt, libm::tanh,
     bits: u64, int: i64, mantissa: 52, bias: 1023, rsqrt_magic: 0x5FE6_EB50_C7B5_37A9u64, rsqrt_steps: 4,
-    ln2_hi: 6.931_471_803_691_238_164_9e-1, ln2_lo: 1.908_214_929_270_587_700_02e-10,
+    ln2_hi: f64::from_bits(0x3FE6_2E42_FEE0_0000), ln2_lo: 1.908_214_929_270_587_7e-10,
     exp_arg_min: -708.0,
     taylor: [
         0.5, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0, 1.0 / 40320.0,
