@@ -1,55 +1,46 @@
 //! Backpropagation through time over one window: B1 to B6 of the book.
 //!
-//! Each function is the mirror of one in `forward.rs`, and [`backward`] calls
-//! them in exactly the reverse order, for t = T−1 down to 0:
+//! Two parts. First the recurrence, which must run backward in time because
+//! the gradient reaching h_t depends on every later step: for t = T−1 down to
+//! 0, B1 → B3 → B4 → B6, the mirror images of F3/F4 → F2 → F1's tanh → F1's
+//! matrix product. Then the weight gradients B2 and B5: the weights are shared
+//! by all T steps, so their gradients are sums over t of per-step outer
+//! products, which can be added up in any order once every dy_t and dhraw_t is
+//! known. Summed afterwards, row by row, each gradient row stays in registers
+//! across all T steps instead of being read and written T times.
 //!
-//! | forward (t = 0..T) | backward (t = T−1..0) |
+//! | forward (t = 0..T) | backward |
 //! |---|---|
-//! | F3 softmax + F4 loss | B1 [`softmax_loss_backward`] |
-//! | F2 [`logits_forward`](crate::logits_forward) | B2, B3 [`logits_backward`] |
-//! | F1 tanh | B4 [`tanh_backward`] |
-//! | F0, F1 affine | B5, B6 [`hidden_backward`] |
+//! | F3 softmax, F4 loss | B1 [`softmax_loss_backward`] (recurrence) |
+//! | F2 `y = Why h + by` | B3 [`logits_backward`] (recurrence); B2 (sums) |
+//! | F1 tanh | B4 [`tanh_backward`] (recurrence) |
+//! | F1 `Wxh x + Whh h_prev + bh` | B6 [`hidden_backward`] (recurrence); B5 (sums) |
 
 use crate::error::Error;
 use crate::float::Float;
 use crate::forward::{Cache, check_indices};
-use crate::matrix::{Vector, add_outer, axpy, matvec_transposed_add};
+use crate::matrix::{Matrix, Vector, axpy, matvec_transposed_add};
 use crate::params::Params;
 
 // ANCHOR: B1_dy
 /// B1: `dy = p − one_hot(target)`, the gradient of `−ln p[target]` with respect
-/// to the logits y. Shapes: `p`, `dy`: V; `target` in 0..V.
-pub fn softmax_loss_backward<F: Float, const V: usize>(
-    p: &Vector<F, V>,
-    target: usize,
-    dy: &mut Vector<F, V>,
-) {
-    *dy = *p;
-    dy[target] -= F::ONE;
+/// to the logits y, computed in place: `p` becomes `dy`. Shapes: `p`: V;
+/// `target` in 0..V.
+pub fn softmax_loss_backward<F: Float, const V: usize>(p: &mut Vector<F, V>, target: usize) {
+    p[target] -= F::ONE;
 }
 // ANCHOR_END: B1_dy
 
-/// B2 and B3, the mirror of F2 (`y = Why h + by`): accumulates `dWhy += dy hᵀ`
-/// and `dby += dy`, and adds this step's share `Whyᵀ dy` to `dh`.
-///
-/// Shapes: `h`, `dh`: H; `dy`: V. On entry `dh` holds `dhnext`, the gradient
-/// that flows back into h_t from step t+1.
-#[allow(non_snake_case)] // Why, dWhy, dby: the book's symbols
+/// B3, the mirror of F2 (`y = Why h + by`) for the hidden state: adds this
+/// step's share `Whyᵀ dy` to `dh`. Shapes: `dy`: V; `dh`: H. On entry `dh`
+/// holds `dhnext`, the gradient that flows back into h_t from step t+1.
+#[allow(non_snake_case)] // Why: the book's symbol
 pub fn logits_backward<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
-    grads: &mut Params<F, V, H>,
-    h: &Vector<F, H>,
     dy: &Vector<F, V>,
     dh: &mut Vector<F, H>,
 ) {
     let Params { Why, .. } = params;
-    let Params {
-        Why: dWhy, by: dby, ..
-    } = grads;
-    // ANCHOR: B2_dWhy
-    add_outer(dWhy, dy, h); // dWhy += dy hᵀ
-    axpy(F::ONE, dy, dby); //  dby  += dy
-    // ANCHOR_END: B2_dWhy
     // ANCHOR: B3_dh
     matvec_transposed_add(Why, dy, dh); // dh = Whyᵀ dy + dhnext
     // ANCHOR_END: B3_dh
@@ -70,71 +61,113 @@ pub fn tanh_backward<F: Float, const H: usize>(
 }
 // ANCHOR_END: B4_dhraw
 
-/// B5 and B6, the mirror of F0/F1's affine part (`Wxh x + Whh h_prev + bh`):
-/// accumulates `dbh += dhraw`, `dWxh += dhraw xᵀ`, `dWhh += dhraw h_prevᵀ`, and
-/// sets `dhnext = Whhᵀ dhraw`, the gradient handed to step t−1.
-///
-/// Shapes: `x`: index in 0..V; `h_prev`, `dhraw`, `dhnext`: H.
-#[allow(non_snake_case)] // Whh, dWxh, dWhh, dbh: the book's symbols
+/// B6, the mirror of F1's `Whh h_prev`: `dhnext = Whhᵀ dhraw`, the gradient
+/// handed to step t−1. Shapes: `dhraw`, `dhnext`: H.
+#[allow(non_snake_case)] // Whh: the book's symbol
 pub fn hidden_backward<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
-    grads: &mut Params<F, V, H>,
-    x: usize,
-    h_prev: &Vector<F, H>,
     dhraw: &Vector<F, H>,
     dhnext: &mut Vector<F, H>,
 ) {
     let Params { Whh, .. } = params;
-    let Params {
-        Wxh: dWxh,
-        Whh: dWhh,
-        bh: dbh,
-        ..
-    } = grads;
-    // ANCHOR: B5_dW
-    axpy(F::ONE, dhraw, dbh); // dbh += dhraw
-    for (dWxh_i, &dhraw_i) in dWxh.iter_mut().zip(dhraw) {
-        dWxh_i[x] += dhraw_i; // dWxh += dhraw xᵀ: one column, x is one-hot
-    }
-    add_outer(dWhh, dhraw, h_prev); // dWhh += dhraw h_prevᵀ
-    // ANCHOR_END: B5_dW
     // ANCHOR: B6_dhnext
     dhnext.fill(F::ZERO);
     matvec_transposed_add(Whh, dhraw, dhnext); // dhnext = Whhᵀ dhraw
     // ANCHOR_END: B6_dhnext
 }
 
+// ANCHOR: sum_outer
+/// `A = Σ_t u_t v_tᵀ`, summed over t = T−1 down to 0 (the order in which the
+/// step-by-step form would accumulate it). `v(t)` gives v_t.
+///
+/// Row i of A is Σ_t u_t[i]·v_t: it is built in a local copy, which the
+/// compiler keeps in registers for all T steps, then stored once.
+/// Shapes: `A`: R×C; `us`: T vectors of R; each v_t: C.
+#[inline]
+pub fn sum_outer<'a, F: Float, const R: usize, const C: usize, const T: usize>(
+    a: &mut Matrix<F, R, C>,
+    us: &[Vector<F, R>; T],
+    v: impl Fn(usize) -> &'a Vector<F, C>,
+) {
+    for (i, a_i) in a.iter_mut().enumerate() {
+        let mut row = [F::ZERO; C];
+        for t in (0..T).rev() {
+            axpy(us[t][i], v(t), &mut row);
+        }
+        *a_i = row;
+    }
+}
+// ANCHOR_END: sum_outer
+
+/// B2 and B5: the gradients of the weights and biases, each a sum over the
+/// window's T steps. Overwrites `grads`. Shapes: as [`backward`].
+#[allow(non_snake_case)] // dWxh, dWhh, dWhy, dbh, dby: the book's symbols
+pub fn weight_gradients<F: Float, const V: usize, const H: usize, const T: usize>(
+    cache: &Cache<F, V, H, T>,
+    hprev: &Vector<F, H>,
+    grads: &mut Params<F, V, H>,
+) {
+    let Params {
+        Wxh: dWxh,
+        Whh: dWhh,
+        Why: dWhy,
+        bh: dbh,
+        by: dby,
+    } = grads;
+    let (dys, hs, dhraws) = (&cache.ps, &cache.hs, &cache.dhraws);
+    // ANCHOR: B2_dWhy
+    sum_outer(dWhy, dys, |t| &hs[t]); // dWhy = Σ_t dy_t h_tᵀ
+    dby.fill(F::ZERO);
+    for dy in dys.iter().rev() {
+        axpy(F::ONE, dy, dby); //        dby  = Σ_t dy_t
+    }
+    // ANCHOR_END: B2_dWhy
+    // ANCHOR: B5_dW
+    let h_prev = |t: usize| if t == 0 { hprev } else { &hs[t - 1] };
+    sum_outer(dWhh, dhraws, h_prev); // dWhh = Σ_t dhraw_t h_{t-1}ᵀ
+    dbh.fill(F::ZERO);
+    for row in dWxh.iter_mut() {
+        row.fill(F::ZERO);
+    }
+    for (dhraw, &x) in dhraws.iter().zip(&cache.xs).rev() {
+        axpy(F::ONE, dhraw, dbh); //     dbh  = Σ_t dhraw_t
+        for (dWxh_i, &dhraw_i) in dWxh.iter_mut().zip(dhraw) {
+            dWxh_i[x] += dhraw_i; //      dWxh = Σ_t dhraw_t x_tᵀ: column x_t, x_t one-hot
+        }
+    }
+    // ANCHOR_END: B5_dW
+}
+
 /// Backpropagation through time over the window that [`forward`](crate::forward)
 /// just ran: overwrites `grads` with dL/dθ for all five tensors (unclipped).
 ///
 /// Shapes: `hprev`: H, the h_{-1} the forward pass started from; `targets`: T
-/// indices in 0..V, as given to the forward pass.
+/// indices in 0..V, as given to the forward pass. Uses `cache` as scratch: on
+/// return `cache.ps[t]` holds dy_t = p_t − one_hot(target_t) and
+/// `cache.dhraws[t]` holds dhraw_t.
 ///
 /// Errors: [`Error::IndexOutOfRange`] if an index in `targets` or `cache.xs` is
 /// not below V.
 pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
     params: &Params<F, V, H>,
-    cache: &Cache<F, V, H, T>,
+    cache: &mut Cache<F, V, H, T>,
     hprev: &Vector<F, H>,
     targets: &[usize; T],
     grads: &mut Params<F, V, H>,
 ) -> Result<(), Error> {
     check_indices::<V>(&cache.xs)?;
     check_indices::<V>(targets)?;
-    grads.fill_zero();
     // ANCHOR: backward_loop
     let mut dhnext = [F::ZERO; H]; // nothing flows back from beyond the window
     for t in (0..T).rev() {
-        let h = &cache.hs[t];
-        let h_prev = if t == 0 { hprev } else { &cache.hs[t - 1] };
-        let mut dy = [F::ZERO; V];
-        softmax_loss_backward(&cache.ps[t], targets[t], &mut dy); //     B1
+        let dy = &mut cache.ps[t];
+        softmax_loss_backward(dy, targets[t]); //              B1
         let mut dh = dhnext;
-        logits_backward(params, grads, h, &dy, &mut dh); //               B2, B3
-        let mut dhraw = [F::ZERO; H];
-        tanh_backward(h, &dh, &mut dhraw); //                             B4
-        hidden_backward(params, grads, cache.xs[t], h_prev, &dhraw, &mut dhnext); // B5, B6
+        logits_backward(params, dy, &mut dh); //               B3
+        tanh_backward(&cache.hs[t], &dh, &mut cache.dhraws[t]); // B4
+        hidden_backward(params, &cache.dhraws[t], &mut dhnext); // B6
     }
+    weight_gradients(cache, hprev, grads); //                   B2, B5
     // ANCHOR_END: backward_loop
     Ok(())
 }
@@ -145,8 +178,8 @@ mod tests {
 
     #[test]
     fn dy_is_p_minus_one_hot() {
-        let mut dy = [0.0f64; 3];
-        softmax_loss_backward(&[0.2, 0.5, 0.3], 1, &mut dy);
+        let mut dy = [0.2f64, 0.5, 0.3];
+        softmax_loss_backward(&mut dy, 1);
         assert_eq!(dy, [0.2, -0.5, 0.3]);
         assert!(dy.iter().sum::<f64>().abs() < 1e-15); // Σ p = 1, so Σ dy = 0
     }
@@ -161,12 +194,33 @@ mod tests {
     }
 
     #[test]
+    fn sum_outer_equals_step_by_step_accumulation_bit_for_bit() {
+        let mut rng = crate::rng::Rng::new(8);
+        let mut us = [[0.0f32; 3]; 5];
+        let mut vs = [[0.0f32; 4]; 5];
+        for x in us
+            .as_flattened_mut()
+            .iter_mut()
+            .chain(vs.as_flattened_mut())
+        {
+            *x = rng.normal() as f32;
+        }
+        let mut summed = [[0.0f32; 4]; 3];
+        sum_outer(&mut summed, &us, |t| &vs[t]);
+        let mut stepwise = [[0.0f32; 4]; 3];
+        for t in (0..5).rev() {
+            crate::matrix::add_outer(&mut stepwise, &us[t], &vs[t]);
+        }
+        assert_eq!(summed, stepwise);
+    }
+
+    #[test]
     fn bad_target_is_an_error() {
         let params = Params::<f64, 3, 2>::ZERO;
         let mut grads = Params::<f64, 3, 2>::ZERO;
-        let cache = Cache::<f64, 3, 2, 1>::ZERO;
+        let mut cache = Cache::<f64, 3, 2, 1>::ZERO;
         assert_eq!(
-            backward(&params, &cache, &[0.0; 2], &[7], &mut grads),
+            backward(&params, &mut cache, &[0.0; 2], &[7], &mut grads),
             Err(Error::IndexOutOfRange {
                 index: 7,
                 vocab_size: 3

@@ -9,17 +9,22 @@ use crate::float::Float;
 use crate::matrix::{Vector, matvec_add};
 use crate::params::Params;
 
-/// What the forward pass keeps for the backward pass: one window of `T` steps.
+/// What the forward pass keeps for the backward pass, and the backward pass's
+/// own per-step results: one window of `T` steps.
 ///
-/// Memory: `T` indices plus T·(H + V) floats.
+/// Memory: `T` indices plus T·(2H + V) floats.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cache<F, const V: usize, const H: usize, const T: usize> {
     /// `xs[t]`: the input symbol at step t (the index of the 1 in the one-hot x_t).
     pub xs: [usize; T],
     /// `hs[t]`: the hidden state h_t, H floats. (h_{-1} is `hprev`, kept apart.)
     pub hs: [Vector<F, H>; T],
-    /// `ps[t]`: the predicted distribution p_t over the next symbol, V floats.
+    /// `ps[t]`: the predicted distribution p_t over the next symbol, V floats;
+    /// the backward pass turns it into dy_t = p_t − one_hot(target_t) in place.
     pub ps: [Vector<F, V>; T],
+    /// `dhraws[t]`: the backward pass's dhraw_t, the gradient at the input of
+    /// step t's tanh, H floats.
+    pub dhraws: [Vector<F, H>; T],
 }
 
 impl<F: Float, const V: usize, const H: usize, const T: usize> Cache<F, V, H, T> {
@@ -28,6 +33,7 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Cache<F, V, H, T>
         xs: [0; T],
         hs: [[F::ZERO; H]; T],
         ps: [[F::ZERO; V]; T],
+        dhraws: [[F::ZERO; H]; T],
     };
 }
 

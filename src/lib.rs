@@ -62,11 +62,11 @@
 //! | what | bytes |
 //! |---|---|
 //! | [`Params`] (the model) | s·P |
-//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(H + V) + H + 1) + w·(T + 2) + 16, plus up to 16 bytes of alignment padding (w = 8 on 64-bit targets, 4 on 32-bit ones); exactly [`Trainer::BYTES`] |
+//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(2H + V) + H + 1) + w·(T + 2) + 16, plus up to 16 bytes of alignment padding (w = 8 on 64-bit targets, 4 on 32-bit ones); exactly [`Trainer::BYTES`] |
 //! | [`Sampler`] (inference) | s·(H + V) + 40 or so, plus 8·V on the stack per character |
 //!
 //! For V = 65, H = 100, T = 25 in f32 that is 92,660 bytes of parameters and
-//! 202,464 bytes of trainer. Both types have a `const ZERO` and in-place
+//! 212,464 bytes of trainer. Both types have a `const ZERO` and in-place
 //! initialisation, so they can live in a `static` (or a `Box`) instead of a small
 //! stack.
 
@@ -95,7 +95,8 @@ pub use activation::{softmax, tanh_in_place};
 pub use adagrad::{Adagrad, EPSILON, adagrad_update, adagrad_update_reference};
 pub use approx::{exp_nonpositive, expm1_nonpositive, rsqrt};
 pub use backward::{
-    backward, hidden_backward, logits_backward, softmax_loss_backward, tanh_backward,
+    backward, hidden_backward, logits_backward, softmax_loss_backward, sum_outer, tanh_backward,
+    weight_gradients,
 };
 pub use checkpoint::{
     CheckpointHeader, MAGIC, VERSION, checkpoint_size, crc32, load_checkpoint, save_checkpoint,

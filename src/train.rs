@@ -16,7 +16,7 @@ use crate::text::Text;
 ///
 /// `V` = vocabulary capacity, `H` = hidden size, `T` = `seq_length`, the window.
 /// Memory, in floats of `F`: 2·P (gradients and Adagrad memory, P =
-/// [`Params::COUNT`]) + T·(H + V) (cache) + H (`hprev`), plus T indices and a few
+/// [`Params::COUNT`]) + T·(2H + V) (cache) + H (`hprev`), plus T indices and a few
 /// counters; [`Trainer::BYTES`] is the exact figure. Like [`Params`], it has a
 /// `const` [`Trainer::ZERO`] so it can live in a `static`, and resets in place.
 ///
@@ -171,7 +171,13 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
         targets: &[usize; T],
     ) -> Result<F, Error> {
         let loss = forward(params, xs, targets, &self.hprev, &mut self.cache)?;
-        backward(params, &self.cache, &self.hprev, targets, &mut self.grads)?;
+        backward(
+            params,
+            &mut self.cache,
+            &self.hprev,
+            targets,
+            &mut self.grads,
+        )?;
         clip(&mut self.grads, F::from_f64(CLIP));
         self.adagrad.update(params, &self.grads);
         self.hprev = self.cache.hs[T - 1];
@@ -268,7 +274,7 @@ mod memory {
     const fn formula(s: usize, v: usize, h: usize, t: usize) -> usize {
         let p = 2 * v * h + h * h + h + v;
         let w = core::mem::size_of::<usize>();
-        s * (2 * p + t * (h + v) + h + 1) + w * (t + 2) + 16
+        s * (2 * p + t * (2 * h + v) + h + 1) + w * (t + 2) + 16
     }
 
     fn check<const V: usize, const H: usize, const T: usize>() {
@@ -291,6 +297,6 @@ mod memory {
         check::<5, 7, 3>();
         check::<76, 512, 25>();
         assert_eq!(core::mem::size_of::<Params<f32, 65, 100>>(), 92_660);
-        assert_eq!(Trainer::<f32, 65, 100, 25>::BYTES, 202_464);
+        assert_eq!(Trainer::<f32, 65, 100, 25>::BYTES, 212_464);
     }
 }

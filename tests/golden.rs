@@ -107,7 +107,7 @@ fn check_case<F: Float, const V: usize, const H: usize, const T: usize>(
     let mut cache = Box::new(Cache::<F, V, H, T>::ZERO);
     forward(&params, &xs, &ys, &[F::ZERO; H], &mut cache).unwrap();
     let mut grads = Box::new(Params::ZERO);
-    backward(&params, &cache, &[F::ZERO; H], &ys, &mut grads).unwrap();
+    backward(&params, &mut cache, &[F::ZERO; H], &ys, &mut grads).unwrap();
     check("step 1 gradients (raw)", &flat(&grads), &raw_grads);
 
     let mut trainer = Box::new(Trainer::<F, V, H, T>::new());

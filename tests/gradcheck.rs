@@ -62,7 +62,7 @@ fn bptt_matches_central_differences_everywhere() {
     let mut cache = Cache::<f64, V, H, T>::ZERO;
     forward(&params, &xs, &ys, &hprev, &mut cache).unwrap();
     let mut grads = Params::ZERO;
-    backward(&params, &cache, &hprev, &ys, &mut grads).unwrap();
+    backward(&params, &mut cache, &hprev, &ys, &mut grads).unwrap();
 
     let mut worst = (0.0, "", 0, 0.0, 0.0);
     let mut checked = 0;
@@ -100,7 +100,7 @@ fn gradcheck_detects_a_wrong_gradient() {
     let mut cache = Cache::<f64, V, H, T>::ZERO;
     forward(&params, &xs, &ys, &hprev, &mut cache).unwrap();
     let mut grads = Params::ZERO;
-    backward(&params, &cache, &hprev, &ys, &mut grads).unwrap();
+    backward(&params, &mut cache, &hprev, &ys, &mut grads).unwrap();
     let wrong = grads.Whh[3][4] * (1.0 + 1e-4);
     let n = numerical_gradient(&mut params, &hprev, &xs, &ys, 1, 3 * H + 4);
     assert!(relative_error(wrong, n) > 1e-6);
