@@ -6,13 +6,14 @@
 use crate::activation::{softmax, tanh_in_place};
 use crate::error::Error;
 use crate::float::Float;
-use crate::matrix::{Vector, matvec_add};
+use crate::matrix::{Matrix, Vector, matvec_add, matvec_transposed_add, transpose};
 use crate::params::Params;
 
 /// What the forward pass keeps for the backward pass, and the backward pass's
 /// own per-step results: one window of `T` steps.
 ///
-/// Memory: `T` indices plus T·(2H + V) floats.
+/// Memory: `T` indices plus T·(2H + V) + H·(H + V) floats.
+#[allow(non_snake_case)] // WhhT, WhyT: the book's symbols, transposed
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cache<F, const V: usize, const H: usize, const T: usize> {
     /// `xs[t]`: the input symbol at step t (the index of the 1 in the one-hot x_t).
@@ -25,6 +26,10 @@ pub struct Cache<F, const V: usize, const H: usize, const T: usize> {
     /// `dhraws[t]`: the backward pass's dhraw_t, the gradient at the input of
     /// step t's tanh, H floats.
     pub dhraws: [Vector<F, H>; T],
+    /// Whhᵀ, H×H, copied from the parameters at the start of every forward pass.
+    pub WhhT: Matrix<F, H, H>,
+    /// Whyᵀ, H×V, likewise.
+    pub WhyT: Matrix<F, H, V>,
 }
 
 impl<F: Float, const V: usize, const H: usize, const T: usize> Cache<F, V, H, T> {
@@ -34,6 +39,8 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Cache<F, V, H, T>
         hs: [[F::ZERO; H]; T],
         ps: [[F::ZERO; V]; T],
         dhraws: [[F::ZERO; H]; T],
+        WhhT: [[F::ZERO; H]; H],
+        WhyT: [[F::ZERO; V]; H],
     };
 }
 
@@ -72,6 +79,32 @@ pub fn hidden_forward<F: Float, const V: usize, const H: usize>(
     // ANCHOR_END: F1_h
 }
 
+/// F0 and F1 as the training pass computes them: `Whh h_prev` as `(Whhᵀ)ᵀ h_prev`,
+/// from the transposed copy `WhhT`.
+///
+/// The same numbers as [`hidden_forward`] up to rounding (tested), but the
+/// product becomes a sum of the rows of `WhhT` weighted by `h_prev[j]`:
+/// contiguous, independent multiply-adds that the compiler vectorises
+/// reliably, where the row-times-vector form needs a horizontal sum per row.
+/// Shapes: `WhhT`: H×H; `x`: index in 0..V; `h_prev`, `h`: H.
+#[allow(non_snake_case)] // Wxh, WhhT: the book's symbols
+pub fn hidden_forward_transposed<F: Float, const V: usize, const H: usize>(
+    params: &Params<F, V, H>,
+    WhhT: &Matrix<F, H, H>,
+    x: usize,
+    h_prev: &Vector<F, H>,
+    h: &mut Vector<F, H>,
+) {
+    let Params { Wxh, bh, .. } = params;
+    for ((h_i, Wxh_i), bh_i) in h.iter_mut().zip(Wxh).zip(bh) {
+        *h_i = Wxh_i[x] + *bh_i;
+    }
+    // ANCHOR: F1_h_fast
+    matvec_transposed_add(WhhT, h_prev, h); // h = Wxh x + bh + Whh h_prev
+    tanh_in_place(h);
+    // ANCHOR_END: F1_h_fast
+}
+
 /// F2: the logits `y = Why h + by`, one unnormalised score per symbol.
 ///
 /// Shapes: `h`: H, `y`: V.
@@ -86,6 +119,19 @@ pub fn logits_forward<F: Float, const V: usize, const H: usize>(
     *y = *by;
     matvec_add(Why, h, y);
     // ANCHOR_END: F2_y
+}
+
+/// F2 as the training pass computes it, from `WhyT` = Whyᵀ (see
+/// [`hidden_forward_transposed`]). Shapes: `WhyT`: H×V; `h`: H; `y`: V.
+#[allow(non_snake_case)] // WhyT: the book's symbol, transposed
+pub fn logits_forward_transposed<F: Float, const V: usize, const H: usize>(
+    params: &Params<F, V, H>,
+    WhyT: &Matrix<F, H, V>,
+    h: &Vector<F, H>,
+    y: &mut Vector<F, V>,
+) {
+    *y = params.by;
+    matvec_transposed_add(WhyT, h, y); // y = Why h + by
 }
 
 // ANCHOR: F4_loss
@@ -112,20 +158,30 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
 ) -> Result<F, Error> {
     check_indices::<V>(xs)?;
     check_indices::<V>(targets)?;
-    cache.xs = *xs;
+    let Cache {
+        xs: cached_xs,
+        hs,
+        ps,
+        WhhT,
+        WhyT,
+        ..
+    } = cache;
+    *cached_xs = *xs;
+    transpose(&params.Whh, WhhT); // once per window, for the fast form of F1 and F2
+    transpose(&params.Why, WhyT);
     // ANCHOR: F5_total
     let mut loss = F::ZERO;
     for t in 0..T {
-        let (before, from_t) = cache.hs.split_at_mut(t);
+        let (before, from_t) = hs.split_at_mut(t);
         let h_prev = before.last().unwrap_or(hprev); // h_{t-1}; h_{-1} = hprev
         let h = &mut from_t[0];
-        hidden_forward(params, xs[t], h_prev, h); //   F0, F1
+        hidden_forward_transposed(params, WhhT, xs[t], h_prev, h); // F0, F1
         let mut y = [F::ZERO; V];
-        logits_forward(params, h, &mut y); //          F2
-        softmax(&y, &mut cache.ps[t]); //              F3
-        loss += loss_forward(&cache.ps[t], targets[t]); // F4
+        logits_forward_transposed(params, WhyT, h, &mut y); //        F2
+        softmax(&y, &mut ps[t]); //                                   F3
+        loss += loss_forward(&ps[t], targets[t]); //                  F4
     }
-    Ok(loss) //                                        F5: L = Σ_t l_t
+    Ok(loss) //                                                       F5: L = Σ_t l_t
     // ANCHOR_END: F5_total
 }
 
@@ -166,6 +222,24 @@ mod tests {
         )
         .unwrap();
         assert!((loss - 4.0 * 10f64.ln()).abs() < 0.01, "{loss}");
+    }
+
+    #[test]
+    fn transposed_forms_match_the_plain_ones() {
+        let mut rng = Rng::new(11);
+        let params = Params::<f64, 7, 9>::new(&mut rng);
+        let mut cache = Cache::<f64, 7, 9, 1>::ZERO;
+        transpose(&params.Whh, &mut cache.WhhT);
+        transpose(&params.Why, &mut cache.WhyT);
+        let h_prev: [f64; 9] = core::array::from_fn(|_| rng.normal());
+        let (mut h1, mut h2, mut y1, mut y2) = ([0.0; 9], [0.0; 9], [0.0; 7], [0.0; 7]);
+        hidden_forward(&params, 3, &h_prev, &mut h1);
+        hidden_forward_transposed(&params, &cache.WhhT, 3, &h_prev, &mut h2);
+        logits_forward(&params, &h1, &mut y1);
+        logits_forward_transposed(&params, &cache.WhyT, &h1, &mut y2);
+        for (a, b) in h1.iter().zip(&h2).chain(y1.iter().zip(&y2)) {
+            assert!((a - b).abs() <= 1e-17, "{a} vs {b}");
+        }
     }
 
     #[test]

@@ -62,11 +62,11 @@
 //! | what | bytes |
 //! |---|---|
 //! | [`Params`] (the model) | s·P |
-//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(2H + V) + H + 1) + w·(T + 2) + 16, plus up to 16 bytes of alignment padding (w = 8 on 64-bit targets, 4 on 32-bit ones); exactly [`Trainer::BYTES`] |
+//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(2H + V) + H·(H + V) + H + 1) + w·(T + 2) + 16, plus up to 16 bytes of alignment padding (w = 8 on 64-bit targets, 4 on 32-bit ones); exactly [`Trainer::BYTES`] |
 //! | [`Sampler`] (inference) | s·(H + V) + 40 or so, plus 8·V on the stack per character |
 //!
 //! For V = 65, H = 100, T = 25 in f32 that is 92,660 bytes of parameters and
-//! 212,464 bytes of trainer. Both types have a `const ZERO` and in-place
+//! 278,464 bytes of trainer. Both types have a `const ZERO` and in-place
 //! initialisation, so they can live in a `static` (or a `Box`) instead of a small
 //! stack.
 
@@ -104,8 +104,13 @@ pub use checkpoint::{
 pub use clip::{CLIP, clip};
 pub use error::Error;
 pub use float::Float;
-pub use forward::{Cache, forward, hidden_forward, logits_forward, loss_forward};
-pub use matrix::{Matrix, Vector, add_outer, axpy, dot, matvec_add, matvec_transposed_add};
+pub use forward::{
+    Cache, forward, hidden_forward, hidden_forward_transposed, logits_forward,
+    logits_forward_transposed, loss_forward,
+};
+pub use matrix::{
+    Matrix, Vector, add_outer, axpy, dot, matvec_add, matvec_transposed_add, transpose,
+};
 pub use params::{Params, TENSOR_NAMES};
 pub use rng::Rng;
 pub use sample::{Pick, Sampler, argmax, sample_index, tempered_weights};

@@ -11,6 +11,7 @@
 //! | [`matvec_transposed_add`] | `out += Wᵀ v` | W: R×C, v: R, out: C |
 //! | [`add_outer`] | `A += u vᵀ` | A: R×C, u: R, v: C |
 //! | [`dot`] | `a · b` | a, b: N |
+//! | [`transpose`] | `t = Aᵀ` | A: R×C, t: C×R |
 
 use crate::float::Float;
 
@@ -144,6 +145,24 @@ pub fn add_outer<F: Float, const R: usize, const C: usize>(
     }
 }
 // ANCHOR_END: add_outer
+
+// ANCHOR: transpose
+/// `t = Aᵀ`: `t[j][i] = A[i][j]`. Shapes: `A`: R×C, `t`: C×R.
+///
+/// ```
+/// use min_char_rnn::transpose;
+/// let mut t = [[0; 2]; 3];
+/// transpose(&[[1, 2, 3], [4, 5, 6]], &mut t);
+/// assert_eq!(t, [[1, 4], [2, 5], [3, 6]]);
+/// ```
+pub fn transpose<T: Copy, const R: usize, const C: usize>(a: &[[T; C]; R], t: &mut [[T; R]; C]) {
+    for (i, a_i) in a.iter().enumerate() {
+        for (t_j, &a_ij) in t.iter_mut().zip(a_i) {
+            t_j[i] = a_ij;
+        }
+    }
+}
+// ANCHOR_END: transpose
 
 #[cfg(test)]
 mod tests {

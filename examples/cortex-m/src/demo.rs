@@ -27,12 +27,12 @@ impl<const V: usize, const H: usize, const T: usize> Model<V, H, T> {
     pub const BYTES: usize = core::mem::size_of::<Self>();
 
     /// The crate's documented formula (README, "Memory"), before padding:
-    /// parameters s·P, trainer s·(2P + T·(2H + V) + H + 1) + w·(T + 2) + 16,
+    /// parameters s·P, trainer s·(2P + T·(2H + V) + H·(H + V) + H + 1) + w·(T + 2) + 16,
     /// with s = 4 (f32) and w = 4 (a 32-bit `usize`).
     pub const FORMULA: usize = {
         let p = 2 * V * H + H * H + H + V;
         let w = core::mem::size_of::<usize>();
-        4 * p + 4 * (2 * p + T * (2 * H + V) + H + 1) + w * (T + 2) + 16
+        4 * p + 4 * (2 * p + T * (2 * H + V) + H * (H + V) + H + 1) + w * (T + 2) + 16
     };
 }
 
