@@ -30,20 +30,52 @@ pub fn tanh_in_place<F: Float>(h: &mut [F]) {
 /// softmax(&[1000.0, 1000.0, 1000.0], &mut p); // naive exp(1000) = inf
 /// assert_eq!(p, [1.0 / 3.0; 3]);
 /// ```
+///
+/// Three separate passes (exponentials, their sum, the scaling) rather than
+/// one, because a running sum in the same loop would stop the exponentials
+/// from being computed several at a time.
 #[inline]
 pub fn softmax<F: Float>(y: &[F], p: &mut [F]) {
-    let m = y.iter().fold(y[0], |m, &yi| m.max(yi));
-    let mut sum = F::ZERO;
+    let m = max(y);
     for (pi, &yi) in p.iter_mut().zip(y) {
         *pi = approx::exp_nonpositive(yi - m);
-        sum += *pi;
     }
-    let inv = F::ONE / sum;
+    let inv = F::ONE / sum(p);
     for pi in p.iter_mut() {
         *pi *= inv;
     }
 }
 // ANCHOR_END: F3_softmax
+
+/// Eight independent running values: the shape of a vector register, and no
+/// dependence of one step on the last. (Empty input: the first argument.)
+#[inline(always)]
+fn fold8<F: Float>(x: &[F], start: F, op: impl Fn(F, F) -> F) -> F {
+    let mut acc = [start; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a = op(*a, v);
+        }
+    }
+    for (a, &v) in acc.iter_mut().zip(chunks.remainder()) {
+        *a = op(*a, v);
+    }
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
+    op(op(op(a0, a4), op(a1, a5)), op(op(a2, a6), op(a3, a7)))
+}
+
+/// The largest element (`y` must not be empty).
+#[inline]
+fn max<F: Float>(y: &[F]) -> F {
+    fold8(y, y[0], F::max)
+}
+
+/// The sum of the elements, in eight interleaved partial sums.
+#[inline]
+fn sum<F: Float>(x: &[F]) -> F {
+    fold8(x, F::ZERO, |a, b| a + b)
+}
 
 #[cfg(test)]
 mod tests {

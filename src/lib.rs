@@ -109,7 +109,8 @@ pub use forward::{
     logits_forward_transposed, loss_forward,
 };
 pub use matrix::{
-    Matrix, Vector, add_outer, axpy, dot, matvec_add, matvec_transposed_add, transpose,
+    Matrix, Vector, add_outer, axpy, dot, matvec_add, matvec_transposed_add,
+    matvec_transposed_add_reference, transpose,
 };
 pub use params::{Params, TENSOR_NAMES};
 pub use rng::Rng;
