@@ -52,13 +52,13 @@ pub fn exp_nonpositive<F: Float>(x: F) -> F {
 #[inline(always)]
 fn reduce<F: Float>(x: F) -> (F, F) {
     let x = x.max(F::EXP_ARG_MIN);
-    let n = (x * F::LOG2_E).round_int();
+    let (n, pow2_n) = (x * F::LOG2_E).round_pow2();
     let r = (x - n * F::LN2_HI) - n * F::LN2_LO; // exact first product: Cody and Waite
     let mut p = F::ZERO;
     for &c in F::EXPM1_TAYLOR.iter().rev() {
         p = p * r + c; // Horner: 1/2! + r(1/3! + r(1/4! + …))
     }
-    (F::pow2_int(n), r + r * r * p)
+    (pow2_n, r + r * r * p)
 }
 // ANCHOR_END: expm1
 

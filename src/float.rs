@@ -73,12 +73,12 @@ pub trait Float:
     const EXP_ARG_MIN: Self;
     /// Newton steps that [`Float::rsqrt_guess`] needs to reach full precision.
     const RSQRT_STEPS: usize;
-    /// `x` rounded to the nearest integer, for |x| < 2²² (f32) or 2⁵¹ (f64):
-    /// adding and subtracting 1.5·2^mantissa-bits makes the hardware round.
-    fn round_int(self) -> Self;
-    /// 2ⁿ for an integral `n` of this type with a normal result, by writing the
-    /// exponent bits directly.
-    fn pow2_int(n: Self) -> Self;
+    /// `(n, 2ⁿ)` with n = `self` rounded to the nearest integer, for results 2ⁿ
+    /// that are normal numbers. Adding 1.5·2^(mantissa bits) makes the hardware
+    /// round, and leaves n in the low bits of the sum, from where it goes
+    /// straight into the exponent field of 2ⁿ: integer arithmetic only, no
+    /// float-to-integer conversion (which would not vectorise).
+    fn round_pow2(self) -> (Self, Self);
     /// A first guess at 1/√x for positive normal x, within 3.5%, from the bits:
     /// halving the exponent of x approximately halves its logarithm.
     fn rsqrt_guess(self) -> Self;
@@ -98,7 +98,7 @@ pub trait Float:
 macro_rules! impl_float {
     (
         $t:ty, $bytes:expr, $exp:path, $ln:path, $sqrt:path, $tanh:path,
-        bits: $bits:ty, int: $int:ty, mantissa: $mant:expr, bias: $bias:expr, rsqrt_magic: $magic:expr,
+        bits: $bits:ty, mantissa: $mant:expr, bias: $bias:expr, rsqrt_magic: $magic:expr,
         rsqrt_steps: $steps:expr, ln2_hi: $ln2_hi:expr, ln2_lo: $ln2_lo:expr,
         exp_arg_min: $exp_min:expr, taylor: [$($c:expr),*]
     ) => {
@@ -111,13 +111,12 @@ macro_rules! impl_float {
             const RSQRT_STEPS: usize = $steps;
 
             #[inline(always)]
-            fn round_int(self) -> Self {
+            fn round_pow2(self) -> (Self, Self) {
                 const MAGIC: $t = 1.5 * (1u64 << $mant) as $t;
-                (self + MAGIC) - MAGIC
-            }
-            #[inline(always)]
-            fn pow2_int(n: Self) -> Self {
-                <$t>::from_bits(((n as $int + $bias) as $bits) << $mant)
+                let t = self + MAGIC;
+                let n_bits = t.to_bits().wrapping_sub(MAGIC.to_bits()); // n, two's complement
+                let pow2 = <$t>::from_bits(n_bits.wrapping_add($bias) << $mant);
+                (t - MAGIC, pow2)
             }
             #[inline(always)]
             fn rsqrt_guess(self) -> Self {
@@ -171,14 +170,14 @@ macro_rules! impl_float {
 
 impl_float!(
     f32, 4, libm::expf, libm::logf, libm::sqrtf, libm::tanhf,
-    bits: u32, int: i32, mantissa: 23, bias: 127, rsqrt_magic: 0x5F37_5A86u32, rsqrt_steps: 3,
+    bits: u32, mantissa: 23, bias: 127, rsqrt_magic: 0x5F37_5A86u32, rsqrt_steps: 3,
     ln2_hi: f32::from_bits(0x3F31_7200), ln2_lo: 1.428_606_8e-6,
     exp_arg_min: -87.0,
     taylor: [0.5, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0]
 );
 impl_float!(
     f64, 8, libm::exp, libm::log, libm::sqrt, libm::tanh,
-    bits: u64, int: i64, mantissa: 52, bias: 1023, rsqrt_magic: 0x5FE6_EB50_C7B5_37A9u64, rsqrt_steps: 4,
+    bits: u64, mantissa: 52, bias: 1023, rsqrt_magic: 0x5FE6_EB50_C7B5_37A9u64, rsqrt_steps: 4,
     ln2_hi: f64::from_bits(0x3FE6_2E42_FEE0_0000), ln2_lo: 1.908_214_929_270_587_7e-10,
     exp_arg_min: -708.0,
     taylor: [

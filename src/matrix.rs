@@ -177,6 +177,9 @@ pub fn add_outer<F: Float, const R: usize, const C: usize>(
 // ANCHOR: transpose
 /// `t = Aᵀ`: `t[j][i] = A[i][j]`. Shapes: `A`: R×C, `t`: C×R.
 ///
+/// Row by row of `t`, so that the writes are contiguous (measured faster than
+/// contiguous reads here).
+///
 /// ```
 /// use min_char_rnn::transpose;
 /// let mut t = [[0; 2]; 3];
@@ -184,9 +187,9 @@ pub fn add_outer<F: Float, const R: usize, const C: usize>(
 /// assert_eq!(t, [[1, 4], [2, 5], [3, 6]]);
 /// ```
 pub fn transpose<T: Copy, const R: usize, const C: usize>(a: &[[T; C]; R], t: &mut [[T; R]; C]) {
-    for (i, a_i) in a.iter().enumerate() {
-        for (t_j, &a_ij) in t.iter_mut().zip(a_i) {
-            t_j[i] = a_ij;
+    for (j, t_j) in t.iter_mut().enumerate() {
+        for (t_ji, a_i) in t_j.iter_mut().zip(a) {
+            *t_ji = a_i[j];
         }
     }
 }
