@@ -19,7 +19,7 @@
 use crate::error::Error;
 use crate::float::Float;
 use crate::forward::{Cache, check_indices};
-use crate::matrix::{Matrix, Vector, axpy, matvec_transposed_add};
+use crate::matrix::{Vector, add_outer, axpy, matvec_transposed_add, sum_outer};
 use crate::params::Params;
 
 // ANCHOR: B1_dy
@@ -76,29 +76,6 @@ pub fn hidden_backward<F: Float, const V: usize, const H: usize>(
     // ANCHOR_END: B6_dhnext
 }
 
-// ANCHOR: sum_outer
-/// `A = Σ_t u_t v_tᵀ`, summed over t = T−1 down to 0 (the order in which the
-/// step-by-step form would accumulate it). `v(t)` gives v_t.
-///
-/// Row i of A is Σ_t u_t[i]·v_t: it is built in a local copy, which the
-/// compiler keeps in registers for all T steps, then stored once.
-/// Shapes: `A`: R×C; `us`: T vectors of R; each v_t: C.
-#[inline]
-pub fn sum_outer<'a, F: Float, const R: usize, const C: usize, const T: usize>(
-    a: &mut Matrix<F, R, C>,
-    us: &[Vector<F, R>; T],
-    v: impl Fn(usize) -> &'a Vector<F, C>,
-) {
-    for (i, a_i) in a.iter_mut().enumerate() {
-        let mut row = [F::ZERO; C];
-        for t in (0..T).rev() {
-            axpy(us[t][i], v(t), &mut row);
-        }
-        *a_i = row;
-    }
-}
-// ANCHOR_END: sum_outer
-
 /// B2 and B5: the gradients of the weights and biases, each a sum over the
 /// window's T steps. Overwrites `grads`. Shapes: as [`backward`].
 #[allow(non_snake_case)] // dWxh, dWhh, dWhy, dbh, dby: the book's symbols
@@ -116,15 +93,15 @@ pub fn weight_gradients<F: Float, const V: usize, const H: usize, const T: usize
     } = grads;
     let (dys, hs, dhraws) = (&cache.ps, &cache.hs, &cache.dhraws);
     // ANCHOR: B2_dWhy
-    sum_outer(dWhy, dys, |t| &hs[t]); // dWhy = Σ_t dy_t h_tᵀ
+    sum_outer(dWhy, dys, hs); //     dWhy = Σ_t dy_t h_tᵀ
     dby.fill(F::ZERO);
     for dy in dys.iter().rev() {
         axpy(F::ONE, dy, dby); //        dby  = Σ_t dy_t
     }
     // ANCHOR_END: B2_dWhy
     // ANCHOR: B5_dW
-    let h_prev = |t: usize| if t == 0 { hprev } else { &hs[t - 1] };
-    sum_outer(dWhh, dhraws, h_prev); // dWhh = Σ_t dhraw_t h_{t-1}ᵀ
+    sum_outer(dWhh, &dhraws[1..], &hs[..T - 1]); // dWhh = Σ_t dhraw_t h_{t-1}ᵀ, t ≥ 1,
+    add_outer(dWhh, &dhraws[0], hprev); //         plus t = 0, where h_{-1} = hprev
     dbh.fill(F::ZERO);
     for row in dWxh.iter_mut() {
         row.fill(F::ZERO);
@@ -155,6 +132,7 @@ pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
     targets: &[usize; T],
     grads: &mut Params<F, V, H>,
 ) -> Result<(), Error> {
+    const { assert!(T > 0, "a window has at least one step") };
     check_indices::<V>(&cache.xs)?;
     check_indices::<V>(targets)?;
     // ANCHOR: backward_loop
@@ -191,27 +169,6 @@ mod tests {
         tanh_backward(&[a.tanh()], &[1.0], &mut dhraw);
         let numeric = ((a + 1e-6).tanh() - (a - 1e-6).tanh()) / 2e-6;
         assert!((dhraw[0] - numeric).abs() < 1e-9);
-    }
-
-    #[test]
-    fn sum_outer_equals_step_by_step_accumulation_bit_for_bit() {
-        let mut rng = crate::rng::Rng::new(8);
-        let mut us = [[0.0f32; 3]; 5];
-        let mut vs = [[0.0f32; 4]; 5];
-        for x in us
-            .as_flattened_mut()
-            .iter_mut()
-            .chain(vs.as_flattened_mut())
-        {
-            *x = rng.normal() as f32;
-        }
-        let mut summed = [[0.0f32; 4]; 3];
-        sum_outer(&mut summed, &us, |t| &vs[t]);
-        let mut stepwise = [[0.0f32; 4]; 3];
-        for t in (0..5).rev() {
-            crate::matrix::add_outer(&mut stepwise, &us[t], &vs[t]);
-        }
-        assert_eq!(summed, stepwise);
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub use activation::{softmax, tanh_in_place};
 pub use adagrad::{Adagrad, EPSILON, adagrad_update, adagrad_update_reference};
 pub use approx::{exp_nonpositive, expm1_nonpositive, rsqrt};
 pub use backward::{
-    backward, hidden_backward, logits_backward, softmax_loss_backward, sum_outer, tanh_backward,
+    backward, hidden_backward, logits_backward, softmax_loss_backward, tanh_backward,
     weight_gradients,
 };
 pub use checkpoint::{
@@ -110,7 +110,7 @@ pub use forward::{
 };
 pub use matrix::{
     Matrix, Vector, add_outer, axpy, dot, matvec_add, matvec_transposed_add,
-    matvec_transposed_add_reference, transpose,
+    matvec_transposed_add_reference, sum_outer, transpose,
 };
 pub use params::{Params, TENSOR_NAMES};
 pub use rng::Rng;

@@ -122,20 +122,32 @@ pub fn matvec_transposed_add<F: Float, const R: usize, const C: usize>(
     out: &mut Vector<F, C>,
 ) {
     let mut acc = *out;
-    let (mut rows, mut vs) = (w.chunks_exact(4), v.chunks_exact(4));
-    for (w4, v4) in (&mut rows).zip(&mut vs) {
-        let ([w0, w1, w2, w3], &[a, b, c, d]) = (w4, v4) else {
+    add_weighted_rows(&mut acc, w, |i| v[i]);
+    *out = acc;
+}
+
+/// `acc += Σ_k weight(k) · rows[k]`, four rows per pass over `acc`.
+#[inline(always)]
+fn add_weighted_rows<F: Float, const C: usize>(
+    acc: &mut [F; C],
+    rows: &[[F; C]],
+    weight: impl Fn(usize) -> F,
+) {
+    let mut blocks = rows.chunks_exact(4);
+    for (b, block) in (&mut blocks).enumerate() {
+        let [w0, w1, w2, w3] = block else {
             unreachable!("chunks of 4")
         };
+        let [a, b_, c, d] = core::array::from_fn(|r| weight(4 * b + r));
         let rows4 = w0.iter().zip(w1).zip(w2).zip(w3);
         for (acc_j, (((&x0, &x1), &x2), &x3)) in acc.iter_mut().zip(rows4) {
-            *acc_j += (a * x0 + b * x1) + (c * x2 + d * x3);
+            *acc_j += (a * x0 + b_ * x1) + (c * x2 + d * x3);
         }
     }
-    for (row, &v_i) in rows.remainder().iter().zip(vs.remainder()) {
-        axpy(v_i, row, &mut acc);
+    let done = rows.len() - blocks.remainder().len();
+    for (k, row) in blocks.remainder().iter().enumerate() {
+        axpy(weight(done + k), row, acc);
     }
-    *out = acc;
 }
 // ANCHOR_END: matvec_transposed
 
@@ -150,6 +162,36 @@ pub fn matvec_transposed_add_reference<F: Float, const R: usize, const C: usize>
         axpy(v_i, row, out);
     }
 }
+
+// ANCHOR: sum_outer
+/// `A = Σ_t u_t v_tᵀ` over the pairs of `us` and `vs` (equal lengths): a sum of
+/// outer products, i.e. the matrix product of the stacked `u`s, transposed,
+/// with the stacked `v`s.
+///
+/// Row i of A is Σ_t u_t[i]·v_t, built in a local copy, four t at a time, and
+/// stored once: one write of A instead of one per t.
+/// Shapes: `A`: R×C; each u_t: R; each v_t: C.
+///
+/// ```
+/// use min_char_rnn::sum_outer;
+/// let mut a = [[9.0f32; 2]; 2]; // overwritten
+/// sum_outer(&mut a, &[[1.0, 0.0], [0.0, 2.0]], &[[1.0, 1.0], [3.0, 4.0]]);
+/// assert_eq!(a, [[1.0, 1.0], [6.0, 8.0]]);
+/// ```
+#[inline]
+pub fn sum_outer<F: Float, const R: usize, const C: usize>(
+    a: &mut Matrix<F, R, C>,
+    us: &[Vector<F, R>],
+    vs: &[Vector<F, C>],
+) {
+    let n = us.len().min(vs.len());
+    for (i, a_i) in a.iter_mut().enumerate() {
+        let mut row = [F::ZERO; C];
+        add_weighted_rows(&mut row, &vs[..n], |t| us[t][i]);
+        *a_i = row;
+    }
+}
+// ANCHOR_END: sum_outer
 
 // ANCHOR: add_outer
 /// `A += u vᵀ`: the outer product, accumulated. Row i of `A` gains `u[i] · v`.
@@ -249,6 +291,22 @@ mod tests {
         check_transposed::<7, 16>(&mut rng);
         check_transposed::<100, 76>(&mut rng);
         check_transposed::<37, 48>(&mut rng);
+    }
+
+    #[test]
+    fn sum_outer_is_the_sum_of_outer_products() {
+        let mut rng = Rng::new(8);
+        let us: [[f64; 3]; 7] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let vs: [[f64; 5]; 7] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let mut summed = [[1.0f64; 5]; 3];
+        sum_outer(&mut summed, &us, &vs);
+        let mut stepwise = [[0.0f64; 5]; 3];
+        for (u, v) in us.iter().zip(&vs) {
+            add_outer(&mut stepwise, u, v);
+        }
+        for (a, b) in summed.as_flattened().iter().zip(stepwise.as_flattened()) {
+            assert!((a - b).abs() <= 1e-14, "{a} vs {b}");
+        }
     }
 
     #[test]
