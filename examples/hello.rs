@@ -7,6 +7,7 @@
 //! "l" the first time and "o" the second, so the hidden state must remember how
 //! far into the word it is.
 
+// ANCHOR: hello
 use min_char_rnn::{Error, Params, Pick, Rng, Sampler, Text, Trainer, Vocab};
 
 const V: usize = 4; // vocab_size: e h l o
@@ -43,3 +44,4 @@ fn main() -> Result<(), Error> {
         std::process::exit(1);
     }
 }
+// ANCHOR_END: hello

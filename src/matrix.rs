@@ -15,11 +15,13 @@
 
 use crate::float::Float;
 
+// ANCHOR: types
 /// A column vector of `N` elements.
 pub type Vector<F, const N: usize> = [F; N];
 
 /// A row-major matrix of `R` rows and `C` columns: `m[i][j]` is row i, column j.
 pub type Matrix<F, const R: usize, const C: usize> = [[F; C]; R];
+// ANCHOR_END: types
 
 /// Independent partial sums in [`dot`]: one 256-bit register of `f32`, two of `f64`.
 const LANES: usize = 8;

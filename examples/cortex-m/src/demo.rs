@@ -36,8 +36,8 @@ impl<const V: usize, const H: usize, const T: usize> Model<V, H, T> {
     };
 }
 
-/// "hello": V = 4 symbols, H = 16 hidden units, T = 4 steps per window.
-pub type Hello = Model<4, 16, 4>;
+/// "hello": V = 4 symbols, H = 12 hidden units, T = 4 steps per window.
+pub type Hello = Model<4, 12, 4>;
 /// The "To-morrow, and to-morrow" soliloquy: V = 37, H = 48, T = 25.
 pub type Tomorrow = Model<37, 48, 25>;
 
