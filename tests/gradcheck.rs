@@ -24,6 +24,20 @@ fn setup() -> (Params<f64, V, H>, [f64; H], [usize; T], [usize; T]) {
     (params, hprev, [0, 1, 2, 3, 4, 2], [1, 2, 3, 4, 2, 0])
 }
 
+/// BPTT's gradients of the loss (clipping off).
+fn analytic_gradients(
+    params: &Params<f64, V, H>,
+    hprev: &[f64; H],
+    xs: &[usize; T],
+    ys: &[usize; T],
+) -> Params<f64, V, H> {
+    let mut cache = Cache::<f64, V, H, T>::ZERO;
+    forward(params, xs, ys, hprev, &mut cache).unwrap();
+    let mut grads = Params::ZERO;
+    backward(params, &mut cache, hprev, ys, &mut grads).unwrap();
+    grads
+}
+
 fn loss(params: &Params<f64, V, H>, hprev: &[f64; H], xs: &[usize; T], ys: &[usize; T]) -> f64 {
     let mut cache = Cache::ZERO;
     forward(params, xs, ys, hprev, &mut cache).unwrap()
@@ -59,10 +73,7 @@ fn relative_error(analytic: f64, numerical: f64) -> f64 {
 #[test]
 fn bptt_matches_central_differences_everywhere() {
     let (mut params, hprev, xs, ys) = setup();
-    let mut cache = Cache::<f64, V, H, T>::ZERO;
-    forward(&params, &xs, &ys, &hprev, &mut cache).unwrap();
-    let mut grads = Params::ZERO;
-    backward(&params, &mut cache, &hprev, &ys, &mut grads).unwrap();
+    let grads = analytic_gradients(&params, &hprev, &xs, &ys);
 
     let mut worst = (0.0, "", 0, 0.0, 0.0);
     let mut checked = 0;
@@ -97,10 +108,7 @@ fn bptt_matches_central_differences_everywhere() {
 fn gradcheck_detects_a_wrong_gradient() {
     // The check must be able to fail: perturb one analytic element by 1e-4 relative.
     let (mut params, hprev, xs, ys) = setup();
-    let mut cache = Cache::<f64, V, H, T>::ZERO;
-    forward(&params, &xs, &ys, &hprev, &mut cache).unwrap();
-    let mut grads = Params::ZERO;
-    backward(&params, &mut cache, &hprev, &ys, &mut grads).unwrap();
+    let grads = analytic_gradients(&params, &hprev, &xs, &ys);
     let wrong = grads.Whh[3][4] * (1.0 + 1e-4);
     let n = numerical_gradient(&mut params, &hprev, &xs, &ys, 1, 3 * H + 4);
     assert!(relative_error(wrong, n) > 1e-6);
