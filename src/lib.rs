@@ -83,6 +83,7 @@ mod clip;
 mod error;
 mod float;
 mod forward;
+mod gradcheck;
 mod matrix;
 mod params;
 mod rng;
@@ -108,6 +109,7 @@ pub use forward::{
     Cache, forward, hidden_forward, hidden_forward_transposed, logits_forward,
     logits_forward_transposed, loss_forward,
 };
+pub use gradcheck::{Window, numerical_gradient, relative_error};
 pub use matrix::{
     Matrix, Vector, add_outer, axpy, dot, matvec_add, matvec_transposed_add,
     matvec_transposed_add_reference, sum_outer, transpose,

@@ -1,7 +1,10 @@
 //! G1: the gradient check. BPTT's analytic gradient of every element of all five
-//! parameter tensors against a central difference of the loss, in f64, clipping off.
+//! parameter tensors against a central difference of the loss
+//! (`min_char_rnn::numerical_gradient`), in f64, clipping off.
 
-use min_char_rnn::{Cache, Params, Rng, TENSOR_NAMES, backward, forward};
+use min_char_rnn::{
+    Cache, Params, Rng, TENSOR_NAMES, Window, backward, forward, numerical_gradient, relative_error,
+};
 
 const V: usize = 5;
 const H: usize = 7;
@@ -38,15 +41,8 @@ fn analytic_gradients(
     grads
 }
 
-fn loss(params: &Params<f64, V, H>, hprev: &[f64; H], xs: &[usize; T], ys: &[usize; T]) -> f64 {
-    let mut cache = Cache::ZERO;
-    forward(params, xs, ys, hprev, &mut cache).unwrap()
-}
-
-// ANCHOR: G1_gradcheck
-/// (L(θ + ε) − L(θ − ε)) / 2ε for element `i` of tensor `k`: the derivative by
-/// its definition, with an error of order ε² (the ε terms cancel).
-fn numerical_gradient(
+/// The check of one element, with ε = 1e-5.
+fn numerical(
     params: &mut Params<f64, V, H>,
     hprev: &[f64; H],
     xs: &[usize; T],
@@ -54,21 +50,14 @@ fn numerical_gradient(
     k: usize,
     i: usize,
 ) -> f64 {
-    const EPS: f64 = 1e-5;
-    let original = params.tensors()[k][i];
-    params.tensors_mut()[k][i] = original + EPS;
-    let plus = loss(params, hprev, xs, ys);
-    params.tensors_mut()[k][i] = original - EPS;
-    let minus = loss(params, hprev, xs, ys);
-    params.tensors_mut()[k][i] = original;
-    (plus - minus) / (2.0 * EPS)
+    let mut cache = Cache::ZERO;
+    let window = Window {
+        hprev,
+        xs,
+        targets: ys,
+    };
+    numerical_gradient(params, &mut cache, window, (k, i), 1e-5).unwrap()
 }
-
-/// |a − n| / (|a| + |n|): 0 when equal, 1 when one of them is 0 or their signs differ.
-fn relative_error(analytic: f64, numerical: f64) -> f64 {
-    (analytic - numerical).abs() / (analytic.abs() + numerical.abs()).max(f64::MIN_POSITIVE)
-}
-// ANCHOR_END: G1_gradcheck
 
 #[test]
 fn bptt_matches_central_differences_everywhere() {
@@ -80,7 +69,7 @@ fn bptt_matches_central_differences_everywhere() {
     for (k, name) in TENSOR_NAMES.iter().enumerate() {
         for i in 0..grads.tensors()[k].len() {
             let a = grads.tensors()[k][i];
-            let n = numerical_gradient(&mut params, &hprev, &xs, &ys, k, i);
+            let n = numerical(&mut params, &hprev, &xs, &ys, k, i);
             assert!(
                 a.abs() > 1e-6,
                 "{name}[{i}] = {a}: too small to check relatively"
@@ -110,6 +99,6 @@ fn gradcheck_detects_a_wrong_gradient() {
     let (mut params, hprev, xs, ys) = setup();
     let grads = analytic_gradients(&params, &hprev, &xs, &ys);
     let wrong = grads.Whh[3][4] * (1.0 + 1e-4);
-    let n = numerical_gradient(&mut params, &hprev, &xs, &ys, 1, 3 * H + 4);
+    let n = numerical(&mut params, &hprev, &xs, &ys, 1, 3 * H + 4);
     assert!(relative_error(wrong, n) > 1e-6);
 }
