@@ -230,7 +230,13 @@ fn train<const V: usize, const H: usize, const T: usize>(
         (std::mem::size_of::<Params<f32, V, H>>() + Trainer::<f32, V, H, T>::BYTES) / 1024
     );
     let (train_part, valid_part) = split(source);
-    let text = Text::new(&vocab, train_part).map_err(|e| e.to_string())?;
+    let text = Text::new(&vocab, train_part).map_err(|e| match &cfg.resume {
+        Some((file, _)) => format!(
+            "{}: {e}: {file} was trained on a text with another vocabulary",
+            cfg.path
+        ),
+        None => e.to_string(),
+    })?;
     let valid = Text::new(&vocab, valid_part).ok().filter(|v| v.len() > T);
     println!(
         "text: {} characters for training, {} held out for validation",
