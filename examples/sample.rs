@@ -112,5 +112,9 @@ fn sample<const V: usize, const H: usize, const T: usize>(cfg: &Config) -> Resul
     let mut out = std::io::stdout().lock();
     let mut text = prime.clone();
     text.extend(sampler.take(cfg.length));
-    writeln!(out, "{text}").map_err(|e| e.to_string())
+    match writeln!(out, "{text}") {
+        // `sample … | head`: the reader has all it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(|e| e.to_string()),
+    }
 }

@@ -12,7 +12,6 @@ mod common;
 mod plot;
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -40,6 +39,26 @@ options:
   --sample-every K    sample 200 characters and measure validation loss every K steps
                       (default 1000)
   --plot FILE.svg     write training and validation loss against steps as SVG";
+
+/// Set by Ctrl-C, or when standard output goes away (`train … | head`): either
+/// way, training stops after the current step and saves what it has.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// `print!` that, instead of panicking when nobody reads the output any more,
+/// asks training to stop cleanly.
+macro_rules! sayln {
+    () => { say!("\n") };
+    ($($arg:tt)*) => {{ say!($($arg)*); say!("\n") }};
+}
+
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let mut out = std::io::stdout().lock();
+        if write!(out, $($arg)*).and_then(|()| out.flush()).is_err() {
+            STOP.store(true, Ordering::SeqCst);
+        }
+    }};
+}
 
 struct Config {
     path: String,
@@ -150,12 +169,10 @@ fn main() {
         eprintln!("train: error: {e}");
         std::process::exit(1)
     });
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+    if let Err(e) = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)) {
         eprintln!("train: warning: Ctrl-C will not save a checkpoint ({e})");
     }
-    let result = common::with_big_stack(move || run(cfg, text, stop));
+    let result = common::with_big_stack(move || run(cfg, text));
     if let Err(e) = result {
         eprintln!("train: error: {e}");
         std::process::exit(1);
@@ -163,7 +180,7 @@ fn main() {
 }
 
 /// Picks the compiled shape and trains.
-fn run(cfg: Config, text: String, stop: Arc<AtomicBool>) -> Result<(), String> {
+fn run(cfg: Config, text: String) -> Result<(), String> {
     let symbols = count_symbols(&text);
     let v = match &cfg.resume {
         Some((file, bytes)) => {
@@ -178,7 +195,7 @@ fn run(cfg: Config, text: String, stop: Arc<AtomicBool>) -> Result<(), String> {
         cfg.hidden, cfg.seq
     ));
     with_shape!(v, cfg.hidden, cfg.seq, unsupported, |V, H, T| {
-        train::<V, H, T>(&cfg, &text, &stop)
+        train::<V, H, T>(&cfg, &text)
     })
 }
 
@@ -200,7 +217,6 @@ fn split(text: &str) -> (&str, &str) {
 fn train<const V: usize, const H: usize, const T: usize>(
     cfg: &Config,
     source: &str,
-    stop: &AtomicBool,
 ) -> Result<(), String> {
     let mut params = Box::new(Params::<f32, V, H>::ZERO);
     let mut trainer = Box::new(Trainer::<f32, V, H, T>::ZERO);
@@ -209,7 +225,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
         Some((file, bytes)) => {
             let vocab = load_checkpoint(bytes, &mut params, &mut trainer, &mut rng)
                 .map_err(|e| format!("{file}: {e}"))?;
-            println!("resumed from {file} at step {}", trainer.steps);
+            sayln!("resumed from {file} at step {}", trainer.steps);
             vocab
         }
         None => {
@@ -222,7 +238,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
         }
     };
     let symbols: String = vocab.symbols().iter().collect();
-    println!(
+    sayln!(
         "vocabulary: {} symbols (capacity V = {V}): {symbols:?}\nmodel: H = {H}, T = {T}, f32, \
          {} parameters, {} KiB of training state",
         vocab.len(),
@@ -238,7 +254,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
         None => e.to_string(),
     })?;
     let valid = Text::new(&vocab, valid_part).ok().filter(|v| v.len() > T);
-    println!(
+    sayln!(
         "text: {} characters for training, {} held out for validation",
         text.len(),
         valid.map_or(0, |v| v.len())
@@ -254,13 +270,13 @@ fn train<const V: usize, const H: usize, const T: usize>(
         let done_time = cfg
             .minutes
             .is_some_and(|m| started.elapsed().as_secs_f64() >= m * 60.0);
-        let interrupted = stop.load(Ordering::SeqCst);
+        let interrupted = STOP.load(Ordering::SeqCst);
         if done_steps || done_time || interrupted {
             if tty {
-                println!();
+                sayln!();
             }
             if interrupted {
-                println!("interrupted: stopping after step {}", trainer.steps);
+                sayln!("interrupted: stopping after step {}", trainer.steps);
             }
             break;
         }
@@ -277,7 +293,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
         }
         if n % cfg.sample_every == 0 {
             if tty {
-                println!();
+                sayln!();
             }
             // As min-char-rnn: from hprev, seeded with the next window's first input.
             let next = train_part[trainer.byte_position()..]
@@ -288,11 +304,11 @@ fn train<const V: usize, const H: usize, const T: usize>(
             let sample =
                 Sampler::from_state(&params, &vocab, &mut rng, &trainer.hprev, x, Pick::SAMPLE)
                     .map_err(|e| e.to_string())?;
-            println!("----\n{}\n----", sample.take(200).collect::<String>());
+            sayln!("----\n{}\n----", sample.take(200).collect::<String>());
             if let Some(valid) = valid {
                 let loss = validation_loss::<V, H, T>(&params, &valid);
                 plot.valid.push((n as f64, loss));
-                println!("step {n}: validation loss {loss:.4} nats/char");
+                sayln!("step {n}: validation loss {loss:.4} nats/char");
             }
             save(cfg, &params, &trainer, &vocab, &rng)?;
         }
@@ -301,7 +317,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
     if let Some(path) = &cfg.plot {
         std::fs::write(path, plot.svg(&format!("{} (H = {H}, T = {T})", cfg.path)))
             .map_err(|e| format!("cannot write {path}: {e}"))?;
-        println!("wrote {path}");
+        sayln!("wrote {path}");
     }
     Ok(())
 }
@@ -334,10 +350,10 @@ fn progress<const V: usize, const H: usize, const T: usize>(
         duration(secs)
     );
     if tty {
-        print!("\r\x1b[2K{line}");
+        say!("\r\x1b[2K{line}");
         let _ = std::io::stdout().flush();
     } else {
-        println!("{line}");
+        sayln!("{line}");
     }
 }
 
