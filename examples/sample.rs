@@ -20,7 +20,8 @@ options:
   --temperature T     > 0; below 1 is more conservative, above 1 more adventurous
                       (default 0.8)
   --prime TEXT        text to start from, in the model's vocabulary (default: a newline,
-                      or the first symbol if there is none)
+                      or the first symbol if there is none); it is fed from the hidden
+                      state training ended in, the kind of state the model knows
   --seed S            seed for sampling (default 42)
   --argmax            always pick the most likely character (ignores --temperature)";
 
@@ -107,7 +108,7 @@ fn sample<const V: usize, const H: usize, const T: usize>(cfg: &Config) -> Resul
     };
     let prime = cfg.prime.clone().unwrap_or(default_prime);
     let mut rng = Rng::new(cfg.seed);
-    let sampler = Sampler::new(&params, &vocab, &mut rng, &prime, cfg.pick)
+    let sampler = Sampler::primed(&params, &vocab, &mut rng, &trainer.hprev, &prime, cfg.pick)
         .map_err(|e| format!("--prime {prime:?}: {e}"))?;
     let mut out = std::io::stdout().lock();
     let mut text = prime.clone();

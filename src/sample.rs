@@ -129,12 +129,29 @@ impl<'a, F: Float, const V: usize, const H: usize> Sampler<'a, F, V, H> {
         prime: &str,
         pick: Pick,
     ) -> Result<Self, Error> {
+        Self::primed(params, vocab, rng, &[F::ZERO; H], prime, pick)
+    }
+
+    /// As [`Sampler::new`], but feeds `prime` starting from the hidden state `h`
+    /// instead of 0: for instance the `hprev` training ended in, which is the
+    /// kind of state the model is used to (training starts from 0 only at the
+    /// beginning of the text).
+    ///
+    /// Errors: as [`Sampler::new`].
+    pub fn primed(
+        params: &'a Params<F, V, H>,
+        vocab: &'a Vocab<V>,
+        rng: &'a mut Rng,
+        h: &Vector<F, H>,
+        prime: &str,
+        pick: Pick,
+    ) -> Result<Self, Error> {
         let mut s = Sampler {
             params,
             vocab,
             rng,
             pick: pick.check()?,
-            h: [F::ZERO; H],
+            h: *h,
             y: [F::ZERO; V],
         };
         let mut any = false;
