@@ -76,7 +76,7 @@
 
 mod activation;
 mod adagrad;
-mod approx;
+pub mod approx;
 mod backward;
 mod checkpoint;
 mod clip;
@@ -94,7 +94,6 @@ mod vocab;
 
 pub use activation::{softmax, tanh_in_place};
 pub use adagrad::{Adagrad, EPSILON, adagrad_update, adagrad_update_reference};
-pub use approx::{exp_nonpositive, expm1_nonpositive, rsqrt};
 pub use backward::{
     backward, hidden_backward, logits_backward, softmax_loss_backward, tanh_backward,
     weight_gradients,

@@ -29,7 +29,7 @@ const LANES: usize = 8;
 // ANCHOR: dot
 /// The dot product `Σ_k a[k] b[k]` of two slices of equal length.
 ///
-/// Summed in [`LANES`] interleaved partial sums, then added pairwise. Floating-point
+/// Summed in eight interleaved partial sums, then added pairwise. Floating-point
 /// addition is not associative, so a compiler may not turn one running sum into
 /// SIMD on its own; eight independent sums are exactly the shape of a vector
 /// register, and they shorten the chain of dependent additions eightfold. The
@@ -170,7 +170,7 @@ pub fn matvec_transposed_add_reference<F: Float, const R: usize, const C: usize>
 /// outer products, i.e. the matrix product of the stacked `u`s, transposed,
 /// with the stacked `v`s.
 ///
-/// Row i of A is Σ_t u_t[i]·v_t, built in a local copy, four t at a time, and
+/// Row i of A is `Σ_t u_t[i]·v_t`, built in a local copy, four t at a time, and
 /// stored once: one write of A instead of one per t.
 /// Shapes: `A`: R×C; each u_t: R; each v_t: C.
 ///

@@ -160,7 +160,7 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
     // ANCHOR: train_window
     /// Trains on one window given as symbol indices: forward, backward, clip,
     /// Adagrad, then carry the last hidden state into `hprev`. Returns the loss
-    /// L = Σ_t −ln p_t[targets[t]] of the parameters *before* the update.
+    /// `L = Σ_t −ln p_t[targets[t]]` of the parameters *before* the update.
     ///
     /// Shapes: `xs`, `targets`: T indices in 0..V.
     /// Errors: [`Error::IndexOutOfRange`].
