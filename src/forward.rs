@@ -55,27 +55,37 @@ pub(crate) fn check_indices<const V: usize>(indices: &[usize]) -> Result<(), Err
     }
 }
 
-/// F0 and F1: the new hidden state `h = tanh(Wxh x + Whh h_prev + bh)`.
-///
-/// Shapes: `x`: one-hot index in 0..V, `h_prev`, `h`: H. Panics if `x >= V`
-/// ([`forward`] checks its indices first).
-#[allow(non_snake_case)] // Wxh, Whh: the book's symbols
-pub fn hidden_forward<F: Float, const V: usize, const H: usize>(
+/// F0: `h = Wxh x + bh` for the one-hot input `x`, the first two terms of F1.
+/// Shapes: `x`: index in 0..V; `h`: H.
+#[allow(non_snake_case)] // Wxh: the book's symbol
+fn input_and_bias<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
     x: usize,
-    h_prev: &Vector<F, H>,
     h: &mut Vector<F, H>,
 ) {
-    let Params { Wxh, Whh, bh, .. } = params;
+    let Params { Wxh, bh, .. } = params;
     // ANCHOR: F0_onehot
     // Wxh x_t with a one-hot x_t is column x of Wxh: H reads, not H·V multiply-adds.
     for ((h_i, Wxh_i), bh_i) in h.iter_mut().zip(Wxh).zip(bh) {
         *h_i = Wxh_i[x] + *bh_i;
     }
     // ANCHOR_END: F0_onehot
+}
+
+/// F0 and F1: the new hidden state `h = tanh(Wxh x + Whh h_prev + bh)`.
+///
+/// Shapes: `x`: one-hot index in 0..V, `h_prev`, `h`: H. Panics if `x >= V`
+/// ([`forward`] checks its indices first).
+pub fn hidden_forward<F: Float, const V: usize, const H: usize>(
+    params: &Params<F, V, H>,
+    x: usize,
+    h_prev: &Vector<F, H>,
+    h: &mut Vector<F, H>,
+) {
+    input_and_bias(params, x, h); // h = Wxh x + bh
     // ANCHOR: F1_h
-    matvec_add(Whh, h_prev, h); // h = Wxh x + bh + Whh h_prev
-    tanh_in_place(h); //           h = tanh(...)
+    matvec_add(&params.Whh, h_prev, h); // h = Wxh x + bh + Whh h_prev
+    tanh_in_place(h); //                 h = tanh(...)
     // ANCHOR_END: F1_h
 }
 
@@ -87,7 +97,7 @@ pub fn hidden_forward<F: Float, const V: usize, const H: usize>(
 /// contiguous, independent multiply-adds that the compiler vectorises
 /// reliably, where the row-times-vector form needs a horizontal sum per row.
 /// Shapes: `WhhT`: H×H; `x`: index in 0..V; `h_prev`, `h`: H.
-#[allow(non_snake_case)] // Wxh, WhhT: the book's symbols
+#[allow(non_snake_case)] // WhhT: the book's symbol, transposed
 pub fn hidden_forward_transposed<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
     WhhT: &Matrix<F, H, H>,
@@ -95,10 +105,7 @@ pub fn hidden_forward_transposed<F: Float, const V: usize, const H: usize>(
     h_prev: &Vector<F, H>,
     h: &mut Vector<F, H>,
 ) {
-    let Params { Wxh, bh, .. } = params;
-    for ((h_i, Wxh_i), bh_i) in h.iter_mut().zip(Wxh).zip(bh) {
-        *h_i = Wxh_i[x] + *bh_i;
-    }
+    input_and_bias(params, x, h); // h = Wxh x + bh
     // ANCHOR: F1_h_fast
     matvec_transposed_add(WhhT, h_prev, h); // h = Wxh x + bh + Whh h_prev
     tanh_in_place(h);

@@ -146,14 +146,7 @@ impl<'a, F: Float, const V: usize, const H: usize> Sampler<'a, F, V, H> {
         prime: &str,
         pick: Pick,
     ) -> Result<Self, Error> {
-        let mut s = Sampler {
-            params,
-            vocab,
-            rng,
-            pick: pick.check()?,
-            h: *h,
-            y: [F::ZERO; V],
-        };
+        let mut s = Self::start(params, vocab, rng, h, pick)?;
         let mut any = false;
         for (position, c) in prime.chars().enumerate() {
             s.feed(vocab.encode_at(c, position)?);
@@ -178,16 +171,27 @@ impl<'a, F: Float, const V: usize, const H: usize> Sampler<'a, F, V, H> {
         pick: Pick,
     ) -> Result<Self, Error> {
         vocab.decode(x)?;
-        let mut s = Sampler {
+        let mut s = Self::start(params, vocab, rng, h, pick)?;
+        s.feed(x);
+        Ok(s)
+    }
+
+    /// A sampler at hidden state `h` that has been fed nothing yet.
+    fn start(
+        params: &'a Params<F, V, H>,
+        vocab: &'a Vocab<V>,
+        rng: &'a mut Rng,
+        h: &Vector<F, H>,
+        pick: Pick,
+    ) -> Result<Self, Error> {
+        Ok(Sampler {
             params,
             vocab,
             rng,
             pick: pick.check()?,
             h: *h,
             y: [F::ZERO; V],
-        };
-        s.feed(x);
-        Ok(s)
+        })
     }
 
     /// The current hidden state.
