@@ -40,10 +40,7 @@ fn main() {
         let iters: u64 = args.get("iters")?.unwrap_or(20000);
         let seed: u64 = args.get("seed")?.unwrap_or(42);
         let text = common::read_text(&path)?;
-        let mut symbols: Vec<char> = text.chars().collect();
-        symbols.sort_unstable();
-        symbols.dedup();
-        let v = symbols.len();
+        let v = common::distinct_chars(&text);
         macro_rules! go {
             ($(($vv:literal, $hh:literal))*) => {
                 match (v, hidden, args.has("f64")) {

@@ -181,14 +181,13 @@ fn main() {
 
 /// Picks the compiled shape and trains.
 fn run(cfg: Config, text: String) -> Result<(), String> {
-    let symbols = count_symbols(&text);
     let v = match &cfg.resume {
         Some((file, bytes)) => {
             CheckpointHeader::read(bytes)
                 .map_err(|e| format!("{file}: {e}"))?
                 .vocab_capacity as usize
         }
-        None => common::capacity_for(symbols)?,
+        None => common::capacity_for(common::distinct_chars(&text))?,
     };
     let unsupported = Err(format!(
         "no compiled model with V = {v}, H = {}, T = {}",
@@ -197,13 +196,6 @@ fn run(cfg: Config, text: String) -> Result<(), String> {
     with_shape!(v, cfg.hidden, cfg.seq, unsupported, |V, H, T| {
         train::<V, H, T>(&cfg, &text)
     })
-}
-
-fn count_symbols(text: &str) -> usize {
-    let mut seen: Vec<char> = text.chars().collect();
-    seen.sort_unstable();
-    seen.dedup();
-    seen.len()
 }
 
 /// Splits off the last 5% of the characters for validation.

@@ -44,6 +44,16 @@ macro_rules! with_shape {
     };
 }
 
+/// The number of distinct characters in `text`, by the crate's own vocabulary
+/// builder (which counts exactly even past its capacity).
+pub fn distinct_chars(text: &str) -> usize {
+    match min_char_rnn::Vocab::<256>::from_text(text) {
+        Ok(vocab) => vocab.len(),
+        Err(min_char_rnn::Error::TooManySymbols { found, .. }) => found,
+        Err(_) => 0, // empty
+    }
+}
+
 /// The smallest compiled vocabulary capacity that holds `symbols`, or a message.
 pub fn capacity_for(symbols: usize) -> Result<usize, String> {
     CAPACITIES
