@@ -124,15 +124,17 @@ pub fn matvec_transposed_add<F: Float, const R: usize, const C: usize>(
     out: &mut Vector<F, C>,
 ) {
     let mut acc = *out;
-    add_weighted_rows(&mut acc, w, |i| v[i]);
+    add_weighted_rows(&mut acc, w, 0, |i| v[i]);
     *out = acc;
 }
 
-/// `acc += Σ_k weight(k) · rows[k]`, four rows per pass over `acc`.
+/// `acc += Σ_k weight(k) · rows[k][from..]`, four rows per pass over `acc`
+/// (which covers `acc.len()` columns from column `from`).
 #[inline(always)]
 fn add_weighted_rows<F: Float, const C: usize>(
-    acc: &mut [F; C],
+    acc: &mut [F],
     rows: &[[F; C]],
+    from: usize,
     weight: impl Fn(usize) -> F,
 ) {
     let mut blocks = rows.chunks_exact(4);
@@ -141,14 +143,18 @@ fn add_weighted_rows<F: Float, const C: usize>(
             unreachable!("chunks of 4")
         };
         let [a, b_, c, d] = core::array::from_fn(|r| weight(4 * b + r));
-        let rows4 = w0.iter().zip(w1).zip(w2).zip(w3);
+        let rows4 = w0[from..]
+            .iter()
+            .zip(&w1[from..])
+            .zip(&w2[from..])
+            .zip(&w3[from..]);
         for (acc_j, (((&x0, &x1), &x2), &x3)) in acc.iter_mut().zip(rows4) {
             *acc_j += (a * x0 + b_ * x1) + (c * x2 + d * x3);
         }
     }
     let done = rows.len() - blocks.remainder().len();
     for (k, row) in blocks.remainder().iter().enumerate() {
-        axpy(weight(done + k), row, acc);
+        axpy(weight(done + k), &row[from..], acc);
     }
 }
 // ANCHOR_END: matvec_transposed
@@ -192,7 +198,7 @@ pub fn sum_outer<F: Float, const R: usize, const C: usize>(
     }
     for (i, a_i) in a.iter_mut().enumerate() {
         let mut row = [F::ZERO; C];
-        add_weighted_rows(&mut row, &vs[..n], |t| us[t][i]);
+        add_weighted_rows(&mut row, &vs[..n], 0, |t| us[t][i]);
         *a_i = row;
     }
 }
@@ -214,21 +220,7 @@ fn sum_outer_blocked<F: Float, const R: usize, const C: usize>(
         for (i, a_i) in a.iter_mut().enumerate() {
             let mut block = [F::ZERO; BLOCK];
             let acc = &mut block[..width];
-            let mut quads = vs.chunks_exact(4);
-            for (q, v4) in (&mut quads).enumerate() {
-                let [v0, v1, v2, v3] = v4 else {
-                    unreachable!("chunks of 4")
-                };
-                let [w0, w1, w2, w3] = core::array::from_fn(|k| us[4 * q + k][i]);
-                let cols = v0[c0..].iter().zip(&v1[c0..]).zip(&v2[c0..]).zip(&v3[c0..]);
-                for (acc_j, (((&x0, &x1), &x2), &x3)) in acc.iter_mut().zip(cols) {
-                    *acc_j += (w0 * x0 + w1 * x1) + (w2 * x2 + w3 * x3);
-                }
-            }
-            let done = vs.len() - quads.remainder().len();
-            for (k, v) in quads.remainder().iter().enumerate() {
-                axpy(us[done + k][i], &v[c0..c0 + width], acc);
-            }
+            add_weighted_rows(acc, vs, c0, |t| us[t][i]);
             a_i[c0..c0 + width].copy_from_slice(acc);
         }
     }
