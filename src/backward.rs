@@ -19,7 +19,9 @@
 use crate::error::Error;
 use crate::float::Float;
 use crate::forward::{Cache, check_indices};
-use crate::matrix::{Vector, add_outer, axpy, matvec_transposed_add, sum_outer};
+use crate::matrix::{
+    Vector, add_outer, axpy, matmat_transposed_add, matvec_transposed_add, sum_outer,
+};
 use crate::params::Params;
 
 // ANCHOR: B1_dy
@@ -44,6 +46,26 @@ pub fn logits_backward<F: Float, const V: usize, const H: usize>(
     // ANCHOR: B3_dh
     matvec_transposed_add(Why, dy, dh); // dh = Whyᵀ dy + dhnext
     // ANCHOR_END: B3_dh
+}
+
+/// B3's product for a whole window at once: `dhs[t] = Whyᵀ dys[t]` for every t
+/// (overwriting `dhs`), the share of each dh_t that comes from its own output.
+///
+/// Every dy_t = p_t − one_hot(target_t) is known as soon as the forward pass
+/// is done, so these T products are outside the backward recurrence, which
+/// then only adds dhnext. Shapes: `dys`: T×V; `dhs`: T×H.
+#[allow(non_snake_case)] // Why: the book's symbol
+pub fn logits_backward_batch<F: Float, const V: usize, const H: usize>(
+    params: &Params<F, V, H>,
+    dys: &[Vector<F, V>],
+    dhs: &mut [Vector<F, H>],
+) {
+    // ANCHOR: B3_dh_fast
+    for dh in dhs.iter_mut() {
+        dh.fill(F::ZERO);
+    }
+    matmat_transposed_add(&params.Why, dys, dhs); // dhs[t] = Whyᵀ dys[t], every t
+    // ANCHOR_END: B3_dh_fast
 }
 
 // ANCHOR: B4_dhraw
@@ -136,12 +158,14 @@ pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
     check_indices::<V>(&cache.xs)?;
     check_indices::<V>(targets)?;
     // ANCHOR: backward_loop
+    for (dy, &target) in cache.ps.iter_mut().zip(targets) {
+        softmax_loss_backward(dy, target); // B1 for every t: ps[t] becomes dy_t
+    }
+    logits_backward_batch(params, &cache.ps, &mut cache.dhraws); // B3's Whyᵀ dy_t, every t
     let mut dhnext = [F::ZERO; H]; // nothing flows back from beyond the window
     for t in (0..T).rev() {
-        let dy = &mut cache.ps[t];
-        softmax_loss_backward(dy, targets[t]); //              B1
         let mut dh = dhnext;
-        logits_backward(params, dy, &mut dh); //               B3
+        axpy(F::ONE, &cache.dhraws[t], &mut dh); //               B3: dh = Whyᵀ dy_t + dhnext
         tanh_backward(&cache.hs[t], &dh, &mut cache.dhraws[t]); // B4
         hidden_backward(params, &cache.dhraws[t], &mut dhnext); // B6
     }
@@ -169,6 +193,20 @@ mod tests {
         tanh_backward(&[a.tanh()], &[1.0], &mut dhraw);
         let numeric = ((a + 1e-6).tanh() - (a - 1e-6).tanh()) / 2e-6;
         assert!((dhraw[0] - numeric).abs() < 1e-9);
+    }
+
+    #[test]
+    fn batched_b3_is_the_step_by_step_b3() {
+        let mut rng = crate::rng::Rng::new(6);
+        let params = Params::<f64, 7, 9>::new(&mut rng);
+        let dys: [[f64; 7]; 5] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let mut dhs = [[1.0; 9]; 5]; // overwritten
+        logits_backward_batch(&params, &dys, &mut dhs);
+        for (dy, dh) in dys.iter().zip(&dhs) {
+            let mut one = [0.0; 9];
+            logits_backward(&params, dy, &mut one);
+            assert_eq!(*dh, one);
+        }
     }
 
     #[test]

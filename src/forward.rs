@@ -6,7 +6,9 @@
 use crate::activation::{softmax, tanh_in_place};
 use crate::error::Error;
 use crate::float::Float;
-use crate::matrix::{Matrix, Vector, matvec_add, matvec_transposed_add, transpose};
+use crate::matrix::{
+    Matrix, Vector, matmat_transposed_add, matvec_add, matvec_transposed_add, transpose,
+};
 use crate::params::Params;
 
 /// What the forward pass keeps for the backward pass, and the backward pass's
@@ -141,6 +143,29 @@ pub fn logits_forward_transposed<F: Float, const V: usize, const H: usize>(
     matvec_transposed_add(WhyT, h, y); // y = Why h + by
 }
 
+/// F2 for a whole window at once, as the training pass computes it: `ys[t] =
+/// Why hs[t] + by` for every t, from `WhyT` = Whyᵀ.
+///
+/// The logits are not part of the recurrence (h_{t+1} needs h_t, not y_t), so
+/// once the hidden states are known all T products can share each read of
+/// `WhyT` from memory ([`matmat_transposed_add`]). The same numbers as
+/// [`logits_forward_transposed`] step by step, bit for bit (tested).
+/// Shapes: `WhyT`: H×V; `hs`: T×H; `ys`: T×V.
+#[allow(non_snake_case)] // WhyT: the book's symbol, transposed
+pub fn logits_forward_batch<F: Float, const V: usize, const H: usize>(
+    params: &Params<F, V, H>,
+    WhyT: &Matrix<F, H, V>,
+    hs: &[Vector<F, H>],
+    ys: &mut [Vector<F, V>],
+) {
+    // ANCHOR: F2_y_fast
+    for y in ys.iter_mut() {
+        *y = params.by;
+    }
+    matmat_transposed_add(WhyT, hs, ys); // ys[t] = Why hs[t] + by, every t
+    // ANCHOR_END: F2_y_fast
+}
+
 // ANCHOR: F4_loss
 /// F4: the cross-entropy of one step, `l = −ln p[target]`: how surprised the model
 /// was by the character that really came next. Shapes: `p`: V, `target` in 0..V.
@@ -177,18 +202,19 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
     transpose(&params.Whh, WhhT); // once per window, for the fast form of F1 and F2
     transpose(&params.Why, WhyT);
     // ANCHOR: F5_total
-    let mut loss = F::ZERO;
     for t in 0..T {
         let (before, from_t) = hs.split_at_mut(t);
         let h_prev = before.last().unwrap_or(hprev); // h_{t-1}; h_{-1} = hprev
-        let h = &mut from_t[0];
-        hidden_forward_transposed(params, WhhT, xs[t], h_prev, h); // F0, F1
-        let mut y = [F::ZERO; V];
-        logits_forward_transposed(params, WhyT, h, &mut y); //        F2
-        softmax(&y, &mut ps[t]); //                                   F3
-        loss += loss_forward(&ps[t], targets[t]); //                  F4
+        hidden_forward_transposed(params, WhhT, xs[t], h_prev, &mut from_t[0]); // F0, F1
     }
-    Ok(loss) //                                                       F5: L = Σ_t l_t
+    logits_forward_batch(params, WhyT, hs, ps); // F2 for every t at once: ps[t] = y_t
+    let mut loss = F::ZERO;
+    for (p, &target) in ps.iter_mut().zip(targets) {
+        let y = *p;
+        softmax(&y, p); //                 F3
+        loss += loss_forward(p, target); // F4
+    }
+    Ok(loss) //                            F5: L = Σ_t l_t
     // ANCHOR_END: F5_total
 }
 
@@ -246,6 +272,15 @@ mod tests {
         logits_forward_transposed(&params, &cache.WhyT, &h1, &mut y2);
         for (a, b) in h1.iter().zip(&h2).chain(y1.iter().zip(&y2)) {
             assert!((a - b).abs() <= 1e-17, "{a} vs {b}");
+        }
+        // The batched F2 is the step-by-step transposed form, exactly.
+        let hs: [[f64; 9]; 6] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let mut ys = [[0.0; 7]; 6];
+        logits_forward_batch(&params, &cache.WhyT, &hs, &mut ys);
+        for (h, y) in hs.iter().zip(&ys) {
+            let mut one = [0.0; 7];
+            logits_forward_transposed(&params, &cache.WhyT, h, &mut one);
+            assert_eq!(*y, one);
         }
     }
 

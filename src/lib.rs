@@ -110,7 +110,7 @@ pub use forward::{
 };
 pub use gradcheck::{Window, numerical_gradient, relative_error};
 pub use matrix::{
-    Matrix, Vector, add_outer, axpy, dot, matvec_add, matvec_transposed_add,
+    Matrix, Vector, add_outer, axpy, dot, matmat_transposed_add, matvec_add, matvec_transposed_add,
     matvec_transposed_add_reference, sum_outer, transpose,
 };
 pub use params::{Params, TENSOR_NAMES};
