@@ -202,10 +202,10 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
     transpose(&params.Whh, WhhT); // once per window, for the fast form of F1 and F2
     transpose(&params.Why, WhyT);
     // ANCHOR: F5_total
-    for t in 0..T {
+    for (t, &x) in xs.iter().enumerate() {
         let (before, from_t) = hs.split_at_mut(t);
         let h_prev = before.last().unwrap_or(hprev); // h_{t-1}; h_{-1} = hprev
-        hidden_forward_transposed(params, WhhT, xs[t], h_prev, &mut from_t[0]); // F0, F1
+        hidden_forward_transposed(params, WhhT, x, h_prev, &mut from_t[0]); // F0, F1
     }
     logits_forward_batch(params, WhyT, hs, ps); // F2 for every t at once: ps[t] = y_t
     let mut loss = F::ZERO;
