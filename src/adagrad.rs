@@ -65,6 +65,54 @@ impl<F: Float, const V: usize, const H: usize> Adagrad<F, V, H> {
     }
 }
 
+impl<F: Float, const V: usize, const H: usize> Adagrad<F, V, H> {
+    /// O1 and O2 as training does them, in one pass over the parameters:
+    /// clips every gradient element to `[−limit, limit]` (in place, so
+    /// `grads` ends up clipped exactly as by [`clip`](crate::clip())), then
+    /// takes the Adagrad step with it. The same result as `clip` followed by
+    /// [`Adagrad::update`], bit for bit (tested), with one read and write of
+    /// the gradients fewer. Shapes: as [`Params`].
+    pub fn clip_and_update(
+        &mut self,
+        params: &mut Params<F, V, H>,
+        grads: &mut Params<F, V, H>,
+        limit: F,
+    ) {
+        let lr = F::from_f64(self.learning_rate());
+        let eps = F::from_f64(EPSILON);
+        for ((theta, dtheta), m) in params
+            .tensors_mut()
+            .into_iter()
+            .zip(grads.tensors_mut())
+            .zip(self.memory.tensors_mut())
+        {
+            clip_adagrad_update(theta, dtheta, m, lr, eps, limit);
+        }
+    }
+}
+
+// ANCHOR: O1_O2_fused
+/// O1 and O2 on one tensor, in one pass: `dθ = clamp(dθ, −limit, limit)`
+/// (stored back), `m += dθ ⊙ dθ`, `θ −= η dθ / sqrt(m + ε)`. Shapes: all
+/// three slices have the same length.
+#[inline]
+pub fn clip_adagrad_update<F: Float>(
+    theta: &mut [F],
+    dtheta: &mut [F],
+    m: &mut [F],
+    lr: F,
+    eps: F,
+    limit: F,
+) {
+    for ((theta_i, d_i), m_i) in theta.iter_mut().zip(dtheta).zip(m) {
+        let d = d_i.max(-limit).min(limit); // O1, as in clip
+        *d_i = d;
+        *m_i += d * d;
+        *theta_i -= lr * d * approx::rsqrt(*m_i + eps);
+    }
+}
+// ANCHOR_END: O1_O2_fused
+
 // ANCHOR: O2_adagrad
 /// `m += dθ ⊙ dθ; θ −= η dθ / sqrt(m + ε)`, element by element.
 ///
@@ -128,6 +176,33 @@ mod tests {
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() <= 1e-15, "{x} vs {y}");
         }
+    }
+
+    #[test]
+    fn fused_clip_and_update_is_clip_then_update() {
+        let mut rng = crate::rng::Rng::new(9);
+        let mut params = Params::<f32, 5, 6>::new(&mut rng);
+        let mut grads = Params::<f32, 5, 6>::ZERO;
+        for t in grads.tensors_mut() {
+            for g in t {
+                *g = (rng.normal() * 4.0) as f32; // about a fifth beyond ±5
+            }
+        }
+        let (mut a, mut b) = (Adagrad::ZERO, Adagrad::ZERO);
+        let (mut params_b, mut grads_b) = (params.clone(), grads.clone());
+        for _ in 0..3 {
+            a.clip_and_update(&mut params, &mut grads, 5.0);
+            crate::clip(&mut grads_b, 5.0);
+            b.update(&mut params_b, &grads_b);
+        }
+        assert!(
+            grads_b
+                .tensors()
+                .iter()
+                .flat_map(|t| t.iter())
+                .any(|&g| g == 5.0)
+        );
+        assert_eq!((params, grads, a), (params_b, grads_b, b));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::adagrad::Adagrad;
 use crate::backward::backward;
-use crate::clip::{CLIP, clip};
+use crate::clip::CLIP;
 use crate::error::Error;
 use crate::float::Float;
 use crate::forward::{Cache, forward};
@@ -178,8 +178,8 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
             targets,
             &mut self.grads,
         )?;
-        clip(&mut self.grads, F::from_f64(CLIP));
-        self.adagrad.update(params, &self.grads);
+        let limit = F::from_f64(CLIP);
+        self.adagrad.clip_and_update(params, &mut self.grads, limit); // O1, O2
         self.hprev = self.cache.hs[T - 1];
         self.steps += 1;
         Ok(loss)
