@@ -69,25 +69,43 @@ impl<F: Float, const V: usize, const H: usize> Adagrad<F, V, H> {
     /// O1 and O2 as training does them, in one pass over the parameters:
     /// clips every gradient element to `[−limit, limit]` (in place, so
     /// `grads` ends up clipped exactly as by [`clip`](crate::clip())), then
-    /// takes the Adagrad step with it. The same result as `clip` followed by
-    /// [`Adagrad::update`], bit for bit (tested), with one read and write of
-    /// the gradients fewer. Shapes: as [`Params`].
+    /// takes the Adagrad step with it.
+    ///
+    /// `inputs` are the window's inputs x_t. Their one-hot vectors make
+    /// `dWxh = Σ_t dhraw_t x_tᵀ` zero outside the columns `inputs`, i.e. rows
+    /// of `dWxhT`; a zero gradient changes neither m nor θ, so only those rows
+    /// are visited (a 25-character window has at most 25 distinct characters).
+    /// The result is that of `clip` followed by [`Adagrad::update`], bit for
+    /// bit (tested), provided `grads.WxhT` is zero outside those rows, as
+    /// [`backward`](crate::backward()) leaves it. Shapes: as [`Params`];
+    /// `inputs` in 0..V (others are ignored).
+    #[allow(non_snake_case)] // WxhT: the book's symbol, transposed
     pub fn clip_and_update(
         &mut self,
         params: &mut Params<F, V, H>,
         grads: &mut Params<F, V, H>,
         limit: F,
+        inputs: &[usize],
     ) {
         let lr = F::from_f64(self.learning_rate());
         let eps = F::from_f64(EPSILON);
-        for ((theta, dtheta), m) in params
-            .tensors_mut()
-            .into_iter()
+        // ANCHOR: O1_O2_rows
+        let tensors = params.tensors_mut().into_iter();
+        let tensors = tensors
             .zip(grads.tensors_mut())
-            .zip(self.memory.tensors_mut())
-        {
-            clip_adagrad_update(theta, dtheta, m, lr, eps, limit);
+            .zip(self.memory.tensors_mut());
+        for ((theta, dtheta), m) in tensors.skip(1) {
+            clip_adagrad_update(theta, dtheta, m, lr, eps, limit); // Whh, Why, bh, by
         }
+        let mut done = [false; V];
+        for &x in inputs.iter().filter(|&&x| x < V) {
+            if !core::mem::replace(&mut done[x], true) {
+                let (WxhT, dWxhT, mWxhT) =
+                    (&mut params.WxhT, &mut grads.WxhT, &mut self.memory.WxhT);
+                clip_adagrad_update(&mut WxhT[x], &mut dWxhT[x], &mut mWxhT[x], lr, eps, limit);
+            }
+        }
+        // ANCHOR_END: O1_O2_rows
     }
 }
 
@@ -188,10 +206,14 @@ mod tests {
                 *g = (rng.normal() * 4.0) as f32; // about a fifth beyond ±5
             }
         }
+        let inputs = [3, 0, 3]; // rows 1, 2 and 4 of dWxhT are zero, as backward leaves them
+        for x in [1, 2, 4] {
+            grads.WxhT[x] = [0.0; 6];
+        }
         let (mut a, mut b) = (Adagrad::ZERO, Adagrad::ZERO);
         let (mut params_b, mut grads_b) = (params.clone(), grads.clone());
         for _ in 0..3 {
-            a.clip_and_update(&mut params, &mut grads, 5.0);
+            a.clip_and_update(&mut params, &mut grads, 5.0, &inputs);
             crate::clip(&mut grads_b, 5.0);
             b.update(&mut params_b, &grads_b);
         }

@@ -100,14 +100,14 @@ pub fn hidden_backward<F: Float, const V: usize, const H: usize>(
 
 /// B2 and B5: the gradients of the weights and biases, each a sum over the
 /// window's T steps. Overwrites `grads`. Shapes: as [`backward`].
-#[allow(non_snake_case)] // dWxh, dWhh, dWhy, dbh, dby: the book's symbols
+#[allow(non_snake_case)] // dWxhT, dWhh, dWhy, dbh, dby: the book's symbols
 pub fn weight_gradients<F: Float, const V: usize, const H: usize, const T: usize>(
     cache: &Cache<F, V, H, T>,
     hprev: &Vector<F, H>,
     grads: &mut Params<F, V, H>,
 ) {
     let Params {
-        Wxh: dWxh,
+        WxhT: dWxhT,
         Whh: dWhh,
         Why: dWhy,
         bh: dbh,
@@ -125,15 +125,13 @@ pub fn weight_gradients<F: Float, const V: usize, const H: usize, const T: usize
     sum_outer(dWhh, &dhraws[1..], &hs[..T - 1]); // dWhh = Σ_t dhraw_t h_{t-1}ᵀ, t ≥ 1,
     add_outer(dWhh, &dhraws[0], hprev); //         plus t = 0, where h_{-1} = hprev
     dbh.fill(F::ZERO);
-    for row in dWxh.iter_mut() {
+    for row in dWxhT.iter_mut() {
         row.fill(F::ZERO);
     }
     for (dhraw, &x) in dhraws.iter().zip(&cache.xs).rev() {
-        axpy(F::ONE, dhraw, dbh); //     dbh  = Σ_t dhraw_t
-        for (dWxh_i, &dhraw_i) in dWxh.iter_mut().zip(dhraw) {
-            dWxh_i[x] += dhraw_i; //      dWxh = Σ_t dhraw_t x_tᵀ: column x_t, x_t one-hot
-        }
-    }
+        axpy(F::ONE, dhraw, dbh); //       dbh  = Σ_t dhraw_t
+        axpy(F::ONE, dhraw, &mut dWxhT[x]); // dWxh = Σ_t dhraw_t x_tᵀ: x_t one-hot, so
+    } //                                      only column x_t, row x_t of dWxhT, changes
     // ANCHOR_END: B5_dW
 }
 

@@ -1,18 +1,18 @@
 //! Saving and resuming training: everything that determines the future of a run,
 //! in a caller-provided byte buffer, versioned, little-endian and checksummed.
 //!
-//! Layout of format version 1 (`s` = 4 for f32, 8 for f64; P = [`Params::COUNT`]):
+//! Layout of format version 2 (`s` = 4 for f32, 8 for f64; P = [`Params::COUNT`]):
 //!
 //! | bytes | field |
 //! |---|---|
 //! | 8 | magic `b"MCRNNCKP"` |
-//! | 4 | format version, 1 |
+//! | 4 | format version, 2 |
 //! | 4 × 4 | float bytes `s`, `V`, `H`, `T` (u32) |
 //! | 4 | symbols in the vocabulary, 1..=V (u32) |
 //! | 8 × 4 | steps, position (chars), position (bytes), RNG state (u64) |
 //! | 8 × 2 | learning rate, smooth loss (f64) |
 //! | 4 × V | the vocabulary's characters, sorted, zero-padded (u32) |
-//! | s × P | parameters `Wxh Whh Why bh by`, row-major |
+//! | s × P | parameters `WxhT Whh Why bh by`, row-major |
 //! | s × P | Adagrad memory, same order |
 //! | s × H | `hprev` |
 //! | 4 | CRC-32 (IEEE) of everything before it |
@@ -31,7 +31,7 @@ use crate::vocab::Vocab;
 /// The first eight bytes of every checkpoint.
 pub const MAGIC: [u8; 8] = *b"MCRNNCKP";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Bytes before the vocabulary.
 const HEADER: usize = 8 + 4 + 4 * 4 + 4 + 8 * 4 + 8 * 2;
 

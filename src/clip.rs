@@ -37,14 +37,14 @@ mod tests {
     #[test]
     fn clips_every_tensor_on_both_sides() {
         let mut g = Params::<f64, 2, 2>::ZERO;
-        g.Wxh[1][0] = -9.0;
+        g.WxhT[0][1] = -9.0;
         g.Whh[0][1] = 5.5;
         g.Why[1][1] = 4.9;
         g.bh[0] = 1e9;
         g.by[1] = f64::NAN;
         clip(&mut g, CLIP);
         assert_eq!(
-            (g.Wxh[1][0], g.Whh[0][1], g.Why[1][1], g.bh[0]),
+            (g.WxhT[0][1], g.Whh[0][1], g.Why[1][1], g.bh[0]),
             (-5.0, 5.0, 4.9, 5.0)
         );
         assert!(g.by[1].is_nan());

@@ -59,17 +59,18 @@ pub(crate) fn check_indices<const V: usize>(indices: &[usize]) -> Result<(), Err
 
 /// F0: `h = Wxh x + bh` for the one-hot input `x`, the first two terms of F1.
 /// Shapes: `x`: index in 0..V; `h`: H.
-#[allow(non_snake_case)] // Wxh: the book's symbol
+#[allow(non_snake_case)] // WxhT: the book's symbol, transposed
 fn input_and_bias<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
     x: usize,
     h: &mut Vector<F, H>,
 ) {
-    let Params { Wxh, bh, .. } = params;
+    let Params { WxhT, bh, .. } = params;
     // ANCHOR: F0_onehot
-    // Wxh x_t with a one-hot x_t is column x of Wxh: H reads, not H·V multiply-adds.
-    for ((h_i, Wxh_i), bh_i) in h.iter_mut().zip(Wxh).zip(bh) {
-        *h_i = Wxh_i[x] + *bh_i;
+    // Wxh x_t with a one-hot x_t is column x of Wxh, i.e. row x of WxhT:
+    // H contiguous reads, not H·V multiply-adds.
+    for ((h_i, &Wxh_ix), &bh_i) in h.iter_mut().zip(&WxhT[x]).zip(bh) {
+        *h_i = Wxh_ix + bh_i;
     }
     // ANCHOR_END: F0_onehot
 }
@@ -227,7 +228,7 @@ mod tests {
     fn one_step_by_hand() {
         // V = 2, H = 1: every number can be checked with a calculator.
         let mut p = Params::<f64, 2, 1>::ZERO;
-        p.Wxh = [[0.5, -0.5]];
+        p.WxhT = [[0.5], [-0.5]];
         p.Whh = [[2.0]];
         p.bh = [0.3];
         p.Why = [[1.0], [-1.0]];

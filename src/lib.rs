@@ -20,7 +20,7 @@
 //! | `h_t` | hidden state; `hprev` = h_{-1} | H |
 //! | `y_t` | logits | V |
 //! | `p_t` | softmax(y_t), the predicted next-character distribution | V |
-//! | `Wxh Whh Why` | weights | H×V, H×H, V×H |
+//! | `Wxh Whh Why` | weights | H×V (stored transposed, `WxhT`), H×H, V×H |
 //! | `bh by` | biases | H, V |
 //!
 //! ```text

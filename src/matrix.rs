@@ -3,7 +3,8 @@
 //! A `Matrix<F, R, C>` is a plain `[[F; C]; R]`: R rows of C columns, row-major,
 //! its size known to the compiler. No heap, no strides, no bounds checks the
 //! optimiser cannot remove. `W_ab` maps a vector of size `b` to one of size `a`,
-//! so `Wxh` (input to hidden) is `Matrix<F, H, V>` and `Wxh x` is a column vector.
+//! so the book's `Wxh` (input to hidden) is H×V and `Wxh x` is a column vector
+//! (the crate stores it transposed, as `WxhT`: `Matrix<F, V, H>`).
 //!
 //! | function | computes | shapes |
 //! |---|---|---|

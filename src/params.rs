@@ -6,14 +6,14 @@ use crate::rng::Rng;
 
 /// The weights and biases of the RNN, named as in the book.
 ///
-/// The same struct holds the gradients (`dWxh …`) and Adagrad's memory
-/// (`mWxh …`): they have exactly the parameters' shapes.
+/// The same struct holds the gradients (`dWxhT …`) and Adagrad's memory
+/// (`mWxhT …`): they have exactly the parameters' shapes.
 ///
 /// Shapes, with V = vocabulary size and H = hidden size:
 ///
 /// | field | shape | role |
 /// |---|---|---|
-/// | `Wxh` | H×V | input (one-hot) → hidden |
+/// | `WxhT` | V×H | input (one-hot) → hidden, stored transposed |
 /// | `Whh` | H×H | previous hidden → hidden |
 /// | `Why` | V×H | hidden → output logits |
 /// | `bh`  | H   | hidden bias |
@@ -24,8 +24,10 @@ use crate::rng::Rng;
 #[allow(non_snake_case)] // the fields are the book's symbols: W for weights, b for biases
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params<F, const V: usize, const H: usize> {
-    /// Input-to-hidden weights, H×V. Column `i` is what the one-hot input `i` adds.
-    pub Wxh: Matrix<F, H, V>,
+    /// Input-to-hidden weights, stored as the transpose of the book's H×V
+    /// `Wxh`: V×H, so that `WxhT[x]`, what the one-hot input x adds to the
+    /// hidden state (column x of `Wxh`), is one contiguous row.
+    pub WxhT: Matrix<F, V, H>,
     /// Hidden-to-hidden (recurrent) weights, H×H.
     pub Whh: Matrix<F, H, H>,
     /// Hidden-to-output weights, V×H.
@@ -39,7 +41,7 @@ pub struct Params<F, const V: usize, const H: usize> {
 impl<F: Float, const V: usize, const H: usize> Params<F, V, H> {
     /// All zeros: a value that can initialise a `static` at compile time.
     pub const ZERO: Self = Params {
-        Wxh: [[F::ZERO; V]; H],
+        WxhT: [[F::ZERO; H]; V],
         Whh: [[F::ZERO; H]; H],
         Why: [[F::ZERO; H]; V],
         bh: [F::ZERO; H],
@@ -52,16 +54,18 @@ impl<F: Float, const V: usize, const H: usize> Params<F, V, H> {
     /// Karpathy's initialisation: weights ~ N(0, 1)·0.01, biases 0.
     ///
     /// Written in place, so a large model never passes through the stack. Draws
-    /// `Wxh`, then `Whh`, then `Why`, row by row (as `np.random.randn` fills them),
-    /// in `f64`, then rounds: the f32 and f64 models of one seed start alike.
+    /// `Wxh`, then `Whh`, then `Why`, row by row (as `np.random.randn` fills them;
+    /// `Wxh` in its book shape H×V, into the transposed storage), in `f64`, then
+    /// rounds: the f32 and f64 models of one seed start alike.
     // ANCHOR: init
     pub fn init(&mut self, rng: &mut Rng) {
         let scale = 0.01;
-        for w in [
-            self.Wxh.as_flattened_mut(),
-            self.Whh.as_flattened_mut(),
-            self.Why.as_flattened_mut(),
-        ] {
+        for i in 0..H {
+            for column in self.WxhT.iter_mut() {
+                column[i] = F::from_f64(rng.normal() * scale); // Wxh[i][x], x = 0..V
+            }
+        }
+        for w in [self.Whh.as_flattened_mut(), self.Why.as_flattened_mut()] {
             for wi in w {
                 *wi = F::from_f64(rng.normal() * scale);
             }
@@ -86,10 +90,10 @@ impl<F: Float, const V: usize, const H: usize> Params<F, V, H> {
         p
     }
 
-    /// The five tensors as flat slices, in the order `Wxh Whh Why bh by`.
+    /// The five tensors as flat slices, in the order `WxhT Whh Why bh by`.
     pub fn tensors(&self) -> [&[F]; 5] {
         [
-            self.Wxh.as_flattened(),
+            self.WxhT.as_flattened(),
             self.Whh.as_flattened(),
             self.Why.as_flattened(),
             &self.bh,
@@ -97,10 +101,10 @@ impl<F: Float, const V: usize, const H: usize> Params<F, V, H> {
         ]
     }
 
-    /// The five tensors as flat mutable slices, in the order `Wxh Whh Why bh by`.
+    /// The five tensors as flat mutable slices, in the order `WxhT Whh Why bh by`.
     pub fn tensors_mut(&mut self) -> [&mut [F]; 5] {
         [
-            self.Wxh.as_flattened_mut(),
+            self.WxhT.as_flattened_mut(),
             self.Whh.as_flattened_mut(),
             self.Why.as_flattened_mut(),
             &mut self.bh,
@@ -117,7 +121,7 @@ impl<F: Float, const V: usize, const H: usize> Params<F, V, H> {
 }
 
 /// The tensor names in the order of [`Params::tensors`], for messages and tests.
-pub const TENSOR_NAMES: [&str; 5] = ["Wxh", "Whh", "Why", "bh", "by"];
+pub const TENSOR_NAMES: [&str; 5] = ["WxhT", "Whh", "Why", "bh", "by"];
 
 #[cfg(test)]
 mod tests {

@@ -179,7 +179,8 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
             &mut self.grads,
         )?;
         let limit = F::from_f64(CLIP);
-        self.adagrad.clip_and_update(params, &mut self.grads, limit); // O1, O2
+        self.adagrad
+            .clip_and_update(params, &mut self.grads, limit, xs); // O1, O2
         self.hprev = self.cache.hs[T - 1];
         self.steps += 1;
         Ok(loss)

@@ -128,18 +128,18 @@ fn wrong_magic() {
 #[test]
 fn wrong_version() {
     let (mut buf, ..) = saved_after(2);
-    buf[8] = 2;
+    buf[8] = 1; // version 1 stored Wxh untransposed
     let e = refused(&buf);
     assert_eq!(
         e,
         Error::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 1,
+            supported: 2
         }
     );
     assert_eq!(
         e.to_string(),
-        "checkpoint format version 2 is not supported (this build reads version 1)"
+        "checkpoint format version 1 is not supported (this build reads version 2)"
     );
 }
 

@@ -54,11 +54,15 @@ fn difference(ours: &[f64], reference: &[f64]) -> f64 {
     diff / scale
 }
 
+/// All parameters in numpy's order and layout: `Wxh` (H×V, which the crate
+/// stores transposed as `WxhT`), then `Whh Why bh by`.
 fn flat<F: Float, const V: usize, const H: usize>(p: &Params<F, V, H>) -> Vec<f64> {
-    p.tensors()
+    let wxh = (0..H).flat_map(|i| (0..V).map(move |x| p.WxhT[x][i].to_f64()));
+    let rest = p.tensors()[1..]
         .iter()
         .flat_map(|t| t.iter().map(|x| x.to_f64()))
-        .collect()
+        .collect::<Vec<_>>();
+    wxh.chain(rest).collect()
 }
 
 /// Checks one case; returns the worst difference seen.
@@ -82,8 +86,13 @@ fn check_case<F: Float, const V: usize, const H: usize, const T: usize>(
     let text = Text::new(&vocab, text).unwrap();
     let mut params = Box::new(Params::<F, V, H>::ZERO);
     let mut values = initial.iter();
-    for tensor in params.tensors_mut() {
-        for w in tensor {
+    for i in 0..H {
+        for x in 0..V {
+            params.WxhT[x][i] = F::from_f64(*values.next().unwrap()); // numpy's Wxh[i][x]
+        }
+    }
+    for tensor in &mut params.tensors_mut()[1..] {
+        for w in tensor.iter_mut() {
             *w = F::from_f64(*values.next().unwrap());
         }
     }
