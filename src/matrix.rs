@@ -259,8 +259,9 @@ pub fn sum_outer<F: Float, const R: usize, const C: usize>(
 const BLOCK: usize = 64;
 
 /// [`sum_outer`] for wide matrices, a block of [`BLOCK`] columns at a time:
-/// the block's accumulator stays in registers and the T slices of `vs` it
-/// reads stay in the L1 cache while every row of A is computed.
+/// the accumulators of four rows of the block stay in registers, sharing each
+/// slice of `vs` they read, and the T slices stay in the L1 cache while every
+/// row of A is computed.
 fn sum_outer_blocked<F: Float, const R: usize, const C: usize>(
     a: &mut Matrix<F, R, C>,
     us: &[Vector<F, R>],
@@ -268,12 +269,53 @@ fn sum_outer_blocked<F: Float, const R: usize, const C: usize>(
 ) {
     for c0 in (0..C).step_by(BLOCK) {
         let width = BLOCK.min(C - c0);
-        for (i, a_i) in a.iter_mut().enumerate() {
+        let mut done = 0;
+        if width == BLOCK {
+            for (q, a4) in a.chunks_exact_mut(4).enumerate() {
+                rows_of_block::<F, R, C, 4, BLOCK>(a4, us, vs, 4 * q, c0);
+            }
+            done = R - R % 4;
+        }
+        for (i, a_i) in a.iter_mut().enumerate().skip(done) {
             let mut block = [F::ZERO; BLOCK];
             let acc = &mut block[..width];
             add_weighted_rows(acc, vs, c0, |t| us[t][i]);
             a_i[c0..c0 + width].copy_from_slice(acc);
         }
+    }
+}
+
+/// Rows `i0..i0 + N`, columns `c0..c0 + W` of [`sum_outer`]'s A: N
+/// accumulators in registers that share every read of `vs`. Each element is
+/// summed in the same order as by [`add_weighted_rows`].
+#[inline(always)]
+fn rows_of_block<F: Float, const R: usize, const C: usize, const N: usize, const W: usize>(
+    a4: &mut [[F; C]],
+    us: &[Vector<F, R>],
+    vs: &[Vector<F, C>],
+    i0: usize,
+    c0: usize,
+) {
+    let mut acc = [[F::ZERO; W]; N];
+    let mut blocks = vs.chunks_exact(4);
+    for (b, v4) in (&mut blocks).enumerate() {
+        let v: [&[F; W]; 4] =
+            core::array::from_fn(|q| v4[q][c0..c0 + W].try_into().expect("a full block"));
+        for (r, acc_r) in acc.iter_mut().enumerate() {
+            let k: [F; 4] = core::array::from_fn(|q| us[4 * b + q][i0 + r]);
+            for j in 0..W {
+                acc_r[j] += (k[0] * v[0][j] + k[1] * v[1][j]) + (k[2] * v[2][j] + k[3] * v[3][j]);
+            }
+        }
+    }
+    let done = vs.len() - blocks.remainder().len();
+    for (k, v) in blocks.remainder().iter().enumerate() {
+        for (r, acc_r) in acc.iter_mut().enumerate() {
+            axpy(us[done + k][i0 + r], &v[c0..c0 + W], acc_r);
+        }
+    }
+    for (a_r, acc_r) in a4.iter_mut().zip(&acc) {
+        a_r[c0..c0 + W].copy_from_slice(acc_r);
     }
 }
 
@@ -449,11 +491,13 @@ mod tests {
     #[test]
     fn blocked_sum_outer_matches_step_by_step() {
         let mut rng = Rng::new(9);
-        let us: [[f64; 3]; 6] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        // 200 > 2·64 columns: the blocked path, with three full blocks and a
+        // tail; 6 rows: one group of four and two single rows; 6 steps.
+        let us: [[f64; 6]; 6] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
         let vs: [[f64; 200]; 6] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let mut summed = [[1.0f64; 200]; 3];
-        sum_outer(&mut summed, &us, &vs); // 200 > 2·64 columns: the blocked path
-        let mut stepwise = [[0.0f64; 200]; 3];
+        let mut summed = [[1.0f64; 200]; 6];
+        sum_outer(&mut summed, &us, &vs);
+        let mut stepwise = [[0.0f64; 200]; 6];
         for (u, v) in us.iter().zip(&vs) {
             add_outer(&mut stepwise, u, v);
         }
