@@ -345,11 +345,16 @@ pub fn add_outer<F: Float, const R: usize, const C: usize>(
 // ANCHOR: transpose
 /// `t = Aᵀ`: `t[j][i] = A[i][j]`. Shapes: `A`: R×C, `t`: C×R.
 ///
-/// One of the two sides is always read or written a column at a time, a
-/// stride of a whole row. While both matrices fit in the L1 cache (here: up to
-/// 16,384 elements), that costs nothing and the rows of `t` are filled in order;
-/// beyond, every column access would touch a new cache line, so the matrix is
-/// copied in 16×16 tiles, each of which fits.
+/// One side is always read or written a column at a time, a stride of a whole
+/// row, and element by element that is slow (compiled for AVX-512, into gather
+/// instructions slower than plain loads). So four rows of `A` at a time are
+/// first interleaved into a small buffer, `z[j] = [A[i][j], A[i+1][j],
+/// A[i+2][j], A[i+3][j]]`, which is contiguous on both sides and compiles to
+/// vector loads, shuffles and stores; then each `z[j]` is copied whole into
+/// row j of `t`. Columns go in groups of 32 (16 beyond 16,384 elements), all
+/// rows of `A` for one group before the next, so that the rows of `t` being
+/// filled stay in the L1 cache until they are complete, even when their
+/// stride is a power of two.
 ///
 /// ```
 /// use min_char_rnn::transpose;
@@ -357,24 +362,30 @@ pub fn add_outer<F: Float, const R: usize, const C: usize>(
 /// transpose(&[[1, 2, 3], [4, 5, 6]], &mut t);
 /// assert_eq!(t, [[1, 4], [2, 5], [3, 6]]);
 /// ```
-pub fn transpose<T: Copy, const R: usize, const C: usize>(a: &[[T; C]; R], t: &mut [[T; R]; C]) {
-    const TILE: usize = 16;
-    if R * C <= 16_384 {
-        for (j, t_j) in t.iter_mut().enumerate() {
-            for (t_ji, a_i) in t_j.iter_mut().zip(a) {
-                *t_ji = a_i[j];
+// Out of line: it runs once per window, and inlined into the forward pass it
+// was compiled into gathers again and ran three times slower (measured).
+#[inline(never)]
+pub fn transpose<T: Copy + Default, const R: usize, const C: usize>(
+    a: &[[T; C]; R],
+    t: &mut [[T; R]; C],
+) {
+    let group = if R * C <= 16_384 { 32 } else { 16 };
+    let mut z = [[T::default(); 4]; 32];
+    for j0 in (0..C).step_by(group) {
+        let z = &mut z[..group.min(C - j0)];
+        for (q, rows) in a.chunks_exact(4).enumerate() {
+            let r: [&[T]; 4] = core::array::from_fn(|k| &rows[k][j0..j0 + z.len()]);
+            for (j, z_j) in z.iter_mut().enumerate() {
+                *z_j = [r[0][j], r[1][j], r[2][j], r[3][j]];
+            }
+            for (t_j, z_j) in t[j0..].iter_mut().zip(z.iter()) {
+                t_j[4 * q..4 * q + 4].copy_from_slice(z_j);
             }
         }
-        return;
     }
-    for i0 in (0..R).step_by(TILE) {
-        let rows = &a[i0..(i0 + TILE).min(R)];
-        for j0 in (0..C).step_by(TILE) {
-            for (j, t_j) in t.iter_mut().enumerate().skip(j0).take(TILE) {
-                for (t_ji, a_i) in t_j[i0..].iter_mut().zip(rows) {
-                    *t_ji = a_i[j];
-                }
-            }
+    for (i, a_i) in a.iter().enumerate().skip(R - R % 4) {
+        for (t_j, &a_ij) in t.iter_mut().zip(a_i) {
+            t_j[i] = a_ij;
         }
     }
 }
@@ -461,13 +472,21 @@ mod tests {
 
     #[test]
     fn transpose_small_and_tiled() {
+        check_transpose::<130, 150>(); // 19,500 elements: groups of 16, partial groups and rows
+        check_transpose::<100, 100>();
+        check_transpose::<37, 48>(); // one row left over after the groups of four
+        check_transpose::<3, 5>(); // no group of four at all
+        check_transpose::<1, 1>();
+    }
+
+    fn check_transpose<const R: usize, const C: usize>() {
         let mut rng = Rng::new(5);
-        let a: [[f64; 150]; 130] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let mut t = [[0.0; 130]; 150];
-        transpose(&a, &mut t); // 19,500 elements: the tiled path, with partial tiles
-        for i in 0..130 {
-            for j in 0..150 {
-                assert_eq!(t[j][i], a[i][j]);
+        let a: [[f64; C]; R] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let mut t = [[0.0; R]; C];
+        transpose(&a, &mut t);
+        for i in 0..R {
+            for j in 0..C {
+                assert_eq!(t[j][i], a[i][j], "R={R} C={C}");
             }
         }
     }
