@@ -1,18 +1,20 @@
 //! Backpropagation through time over one window: B1 to B6 of the book.
 //!
-//! Two parts. First the recurrence, which must run backward in time because
-//! the gradient reaching h_t depends on every later step: for t = T−1 down to
-//! 0, B1 → B3 → B4 → B6, the mirror images of F3/F4 → F2 → F1's tanh → F1's
-//! matrix product. Then the weight gradients B2 and B5: the weights are shared
-//! by all T steps, so their gradients are sums over t of per-step outer
-//! products, which can be added up in any order once every dy_t and dhraw_t is
-//! known. Summed afterwards, row by row, each gradient row stays in registers
-//! across all T steps instead of being read and written T times.
+//! Three parts. First what does not depend on later steps: B1 and the product
+//! `Whyᵀ dy_t` of B3, for every t at once. Then the recurrence, which must run
+//! backward in time because the gradient reaching h_t depends on every later
+//! step: for t = T−1 down to 0, the rest of B3 (`+ dhnext`) → B4 → B6, the
+//! mirror images of F2 → F1's tanh → F1's matrix product. Then the weight
+//! gradients B2 and B5: the weights are shared by all T steps, so their
+//! gradients are sums over t of per-step outer products, which can be added up
+//! in any order once every dy_t and dhraw_t is known. Summed afterwards, row by
+//! row, each gradient row stays in registers across all T steps instead of
+//! being read and written T times.
 //!
 //! | forward (t = 0..T) | backward |
 //! |---|---|
-//! | F3 softmax, F4 loss | B1 [`softmax_loss_backward`] (recurrence) |
-//! | F2 `y = Why h + by` | B3 [`logits_backward`] (recurrence); B2 (sums) |
+//! | F3 softmax, F4 loss | B1 [`softmax_loss_backward`] (first) |
+//! | F2 `y = Why h + by` | B3 [`logits_backward_batch`] (first), `+ dhnext` (recurrence); B2 (sums) |
 //! | F1 tanh | B4 [`tanh_backward`] (recurrence) |
 //! | F1 `Wxh x + Whh h_prev + bh` | B6 [`hidden_backward`] (recurrence); B5 (sums) |
 

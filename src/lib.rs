@@ -93,10 +93,12 @@ mod train;
 mod vocab;
 
 pub use activation::{softmax, tanh_in_place};
-pub use adagrad::{Adagrad, EPSILON, adagrad_update, adagrad_update_reference};
+pub use adagrad::{
+    Adagrad, EPSILON, adagrad_update, adagrad_update_reference, clip_adagrad_update,
+};
 pub use backward::{
-    backward, hidden_backward, logits_backward, softmax_loss_backward, tanh_backward,
-    weight_gradients,
+    backward, hidden_backward, logits_backward, logits_backward_batch, softmax_loss_backward,
+    tanh_backward, weight_gradients,
 };
 pub use checkpoint::{
     CheckpointHeader, MAGIC, VERSION, checkpoint_size, crc32, load_checkpoint, save_checkpoint,
@@ -106,7 +108,7 @@ pub use error::Error;
 pub use float::Float;
 pub use forward::{
     Cache, forward, hidden_forward, hidden_forward_transposed, logits_forward,
-    logits_forward_transposed, loss_forward,
+    logits_forward_batch, loss_forward,
 };
 pub use gradcheck::{Window, numerical_gradient, relative_error};
 pub use matrix::{

@@ -150,13 +150,20 @@ fn add_weighted_rows<F: Float, const C: usize>(
             .zip(&w2[from..])
             .zip(&w3[from..]);
         for (acc_j, (((&x0, &x1), &x2), &x3)) in acc.iter_mut().zip(rows4) {
-            *acc_j += (a * x0 + b_ * x1) + (c * x2 + d * x3);
+            *acc_j += weighted4([a, b_, c, d], [x0, x1, x2, x3]);
         }
     }
     let done = rows.len() - blocks.remainder().len();
     for (k, row) in blocks.remainder().iter().enumerate() {
         axpy(weight(done + k), &row[from..], acc);
     }
+}
+
+/// `k[0] x[0] + k[1] x[1] + k[2] x[2] + k[3] x[3]`, always summed in this order,
+/// so every product built from it rounds the same way.
+#[inline(always)]
+fn weighted4<F: Float>(k: [F; 4], x: [F; 4]) -> F {
+    (k[0] * x[0] + k[1] * x[1]) + (k[2] * x[2] + k[3] * x[3])
 }
 // ANCHOR_END: matvec_transposed
 
@@ -194,10 +201,10 @@ pub fn matmat_transposed_add<F: Float, const R: usize, const C: usize>(
             unreachable!("chunks of 4")
         };
         for (out, v) in outs.iter_mut().zip(vs) {
-            let [a, b_, c, d] = [v[4 * b], v[4 * b + 1], v[4 * b + 2], v[4 * b + 3]];
+            let k = [v[4 * b], v[4 * b + 1], v[4 * b + 2], v[4 * b + 3]];
             let rows4 = w0.iter().zip(w1).zip(w2).zip(w3);
             for (out_j, (((&x0, &x1), &x2), &x3)) in out.iter_mut().zip(rows4) {
-                *out_j += (a * x0 + b_ * x1) + (c * x2 + d * x3);
+                *out_j += weighted4(k, [x0, x1, x2, x3]); // as in matvec_transposed_add
             }
         }
     }
@@ -272,7 +279,7 @@ fn sum_outer_blocked<F: Float, const R: usize, const C: usize>(
         let mut done = 0;
         if width == BLOCK {
             for (q, a4) in a.chunks_exact_mut(4).enumerate() {
-                rows_of_block::<F, R, C, 4, BLOCK>(a4, us, vs, 4 * q, c0);
+                four_rows_of_block(a4, us, vs, 4 * q, c0);
             }
             done = R - R % 4;
         }
@@ -285,37 +292,37 @@ fn sum_outer_blocked<F: Float, const R: usize, const C: usize>(
     }
 }
 
-/// Rows `i0..i0 + N`, columns `c0..c0 + W` of [`sum_outer`]'s A: N
+/// Rows `i0..i0 + 4`, columns `c0..c0 + BLOCK` of [`sum_outer`]'s A: four
 /// accumulators in registers that share every read of `vs`. Each element is
 /// summed in the same order as by [`add_weighted_rows`].
 #[inline(always)]
-fn rows_of_block<F: Float, const R: usize, const C: usize, const N: usize, const W: usize>(
+fn four_rows_of_block<F: Float, const R: usize, const C: usize>(
     a4: &mut [[F; C]],
     us: &[Vector<F, R>],
     vs: &[Vector<F, C>],
     i0: usize,
     c0: usize,
 ) {
-    let mut acc = [[F::ZERO; W]; N];
+    let mut acc = [[F::ZERO; BLOCK]; 4];
     let mut blocks = vs.chunks_exact(4);
     for (b, v4) in (&mut blocks).enumerate() {
-        let v: [&[F; W]; 4] =
-            core::array::from_fn(|q| v4[q][c0..c0 + W].try_into().expect("a full block"));
+        let v: [&[F; BLOCK]; 4] =
+            core::array::from_fn(|q| v4[q][c0..c0 + BLOCK].try_into().expect("a full block"));
         for (r, acc_r) in acc.iter_mut().enumerate() {
             let k: [F; 4] = core::array::from_fn(|q| us[4 * b + q][i0 + r]);
-            for j in 0..W {
-                acc_r[j] += (k[0] * v[0][j] + k[1] * v[1][j]) + (k[2] * v[2][j] + k[3] * v[3][j]);
+            for (j, acc_rj) in acc_r.iter_mut().enumerate() {
+                *acc_rj += weighted4(k, [v[0][j], v[1][j], v[2][j], v[3][j]]);
             }
         }
     }
     let done = vs.len() - blocks.remainder().len();
     for (k, v) in blocks.remainder().iter().enumerate() {
         for (r, acc_r) in acc.iter_mut().enumerate() {
-            axpy(us[done + k][i0 + r], &v[c0..c0 + W], acc_r);
+            axpy(us[done + k][i0 + r], &v[c0..c0 + BLOCK], acc_r);
         }
     }
     for (a_r, acc_r) in a4.iter_mut().zip(&acc) {
-        a_r[c0..c0 + W].copy_from_slice(acc_r);
+        a_r[c0..c0 + BLOCK].copy_from_slice(acc_r);
     }
 }
 
