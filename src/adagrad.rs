@@ -63,9 +63,7 @@ impl<F: Float, const V: usize, const H: usize> Adagrad<F, V, H> {
             adagrad_update(theta, dtheta, m, lr, eps);
         }
     }
-}
 
-impl<F: Float, const V: usize, const H: usize> Adagrad<F, V, H> {
     /// O1 and O2 as training does them, in one pass over the parameters:
     /// clips every gradient element to `[−limit, limit]` (in place, so
     /// `grads` ends up clipped exactly as by [`clip`](crate::clip())), then

@@ -498,38 +498,33 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sum_outer_is_the_sum_of_outer_products() {
-        let mut rng = Rng::new(8);
-        let us: [[f64; 3]; 7] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let vs: [[f64; 5]; 7] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let mut summed = [[1.0f64; 5]; 3];
+    /// `sum_outer` over N random pairs against N `add_outer`s; A starts at 1
+    /// to show it is overwritten.
+    fn check_sum_outer<const R: usize, const C: usize, const N: usize>(seed: u64) {
+        let mut rng = Rng::new(seed);
+        let us: [[f64; R]; N] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let vs: [[f64; C]; N] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let mut summed = [[1.0f64; C]; R];
         sum_outer(&mut summed, &us, &vs);
-        let mut stepwise = [[0.0f64; 5]; 3];
+        let mut stepwise = [[0.0f64; C]; R];
         for (u, v) in us.iter().zip(&vs) {
             add_outer(&mut stepwise, u, v);
         }
         for (a, b) in summed.as_flattened().iter().zip(stepwise.as_flattened()) {
-            assert!((a - b).abs() <= 1e-14, "{a} vs {b}");
+            assert!((a - b).abs() <= 1e-14, "R={R} C={C} N={N}: {a} vs {b}");
         }
     }
 
     #[test]
+    fn sum_outer_is_the_sum_of_outer_products() {
+        check_sum_outer::<3, 5, 7>(8);
+    }
+
+    #[test]
     fn blocked_sum_outer_matches_step_by_step() {
-        let mut rng = Rng::new(9);
         // 200 > 2·64 columns: the blocked path, with three full blocks and a
         // tail; 6 rows: one group of four and two single rows; 6 steps.
-        let us: [[f64; 6]; 6] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let vs: [[f64; 200]; 6] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let mut summed = [[1.0f64; 200]; 6];
-        sum_outer(&mut summed, &us, &vs);
-        let mut stepwise = [[0.0f64; 200]; 6];
-        for (u, v) in us.iter().zip(&vs) {
-            add_outer(&mut stepwise, u, v);
-        }
-        for (a, b) in summed.as_flattened().iter().zip(stepwise.as_flattened()) {
-            assert!((a - b).abs() <= 1e-14, "{a} vs {b}");
-        }
+        check_sum_outer::<6, 200, 6>(9);
     }
 
     #[test]
