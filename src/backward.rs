@@ -22,7 +22,8 @@ use crate::error::Error;
 use crate::float::Float;
 use crate::forward::{Cache, check_indices};
 use crate::matrix::{
-    Vector, add_outer, axpy, matmat_transposed_add, matvec_transposed_add, sum_outer,
+    RowOrder, Vector, add_outer, axpy, matmat_transposed_add, matvec_transposed_add,
+    matvec_transposed_add_ordered, sum_outer,
 };
 use crate::params::Params;
 
@@ -86,17 +87,20 @@ pub fn tanh_backward<F: Float, const H: usize>(
 // ANCHOR_END: B4_dhraw
 
 /// B6, the mirror of F1's `Whh h_prev`: `dhnext = Whhᵀ dhraw`, the gradient
-/// handed to step t−1. Shapes: `dhraw`, `dhnext`: H.
+/// handed to step t−1. `order` is the order in which the rows of `Whh` are
+/// read (it changes only the rounding); [`backward`] alternates it from step
+/// to step, see [`RowOrder`]. Shapes: `dhraw`, `dhnext`: H.
 #[allow(non_snake_case)] // Whh: the book's symbol
 pub fn hidden_backward<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
     dhraw: &Vector<F, H>,
     dhnext: &mut Vector<F, H>,
+    order: RowOrder,
 ) {
     let Params { Whh, .. } = params;
     // ANCHOR: B6_dhnext
     dhnext.fill(F::ZERO);
-    matvec_transposed_add(Whh, dhraw, dhnext); // dhnext = Whhᵀ dhraw
+    matvec_transposed_add_ordered(Whh, dhraw, dhnext, order); // dhnext = Whhᵀ dhraw
     // ANCHOR_END: B6_dhnext
 }
 
@@ -167,7 +171,12 @@ pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
         let mut dh = dhnext;
         axpy(F::ONE, &cache.dhraws[t], &mut dh); //               B3: dh = Whyᵀ dy_t + dhnext
         tanh_backward(&cache.hs[t], &dh, &mut cache.dhraws[t]); // B4
-        hidden_backward(params, &cache.dhraws[t], &mut dhnext); // B6
+        hidden_backward(
+            params,
+            &cache.dhraws[t],
+            &mut dhnext,
+            RowOrder::alternating(t),
+        ); // B6
     }
     weight_gradients(cache, hprev, grads); //                   B2, B5
     // ANCHOR_END: backward_loop

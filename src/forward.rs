@@ -7,7 +7,8 @@ use crate::activation::{softmax, tanh_in_place};
 use crate::error::Error;
 use crate::float::Float;
 use crate::matrix::{
-    Matrix, Vector, matmat_transposed_add, matvec_add, matvec_transposed_add, transpose,
+    Matrix, RowOrder, Vector, matmat_transposed_add, matvec_add, matvec_transposed_add_ordered,
+    transpose,
 };
 use crate::params::Params;
 
@@ -99,6 +100,8 @@ pub fn hidden_forward<F: Float, const V: usize, const H: usize>(
 /// product becomes a sum of the rows of `WhhT` weighted by `h_prev[j]`:
 /// contiguous, independent multiply-adds that the compiler vectorises
 /// reliably, where the row-times-vector form needs a horizontal sum per row.
+/// `order` is the order in which the rows are read (it changes only the
+/// rounding); [`forward`] alternates it from step to step, see [`RowOrder`].
 /// Shapes: `WhhT`: H×H; `x`: index in 0..V; `h_prev`, `h`: H.
 #[allow(non_snake_case)] // WhhT: the book's symbol, transposed
 pub fn hidden_forward_transposed<F: Float, const V: usize, const H: usize>(
@@ -107,10 +110,11 @@ pub fn hidden_forward_transposed<F: Float, const V: usize, const H: usize>(
     x: usize,
     h_prev: &Vector<F, H>,
     h: &mut Vector<F, H>,
+    order: RowOrder,
 ) {
     input_and_bias(params, x, h); // h = Wxh x + bh
     // ANCHOR: F1_h_fast
-    matvec_transposed_add(WhhT, h_prev, h); // h = Wxh x + bh + Whh h_prev
+    matvec_transposed_add_ordered(WhhT, h_prev, h, order); // h = Wxh x + bh + Whh h_prev
     tanh_in_place(h);
     // ANCHOR_END: F1_h_fast
 }
@@ -194,7 +198,8 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
     for (t, &x) in xs.iter().enumerate() {
         let (before, from_t) = hs.split_at_mut(t);
         let h_prev = before.last().unwrap_or(hprev); // h_{t-1}; h_{-1} = hprev
-        hidden_forward_transposed(params, WhhT, x, h_prev, &mut from_t[0]); // F0, F1
+        let order = RowOrder::alternating(t); // which way to read WhhT's rows
+        hidden_forward_transposed(params, WhhT, x, h_prev, &mut from_t[0], order); // F0, F1
     }
     logits_forward_batch(params, WhyT, hs, ps); // F2 for every t at once: ps[t] = y_t
     let mut loss = F::ZERO;
@@ -254,11 +259,14 @@ mod tests {
         transpose(&params.Whh, &mut cache.WhhT);
         transpose(&params.Why, &mut cache.WhyT);
         let h_prev: [f64; 9] = core::array::from_fn(|_| rng.normal());
-        let (mut h1, mut h2) = ([0.0; 9], [0.0; 9]);
+        let mut h1 = [0.0; 9];
         hidden_forward(&params, 3, &h_prev, &mut h1);
-        hidden_forward_transposed(&params, &cache.WhhT, 3, &h_prev, &mut h2);
-        for (a, b) in h1.iter().zip(&h2) {
-            assert!((a - b).abs() <= 1e-17, "{a} vs {b}");
+        for order in [RowOrder::Forwards, RowOrder::Backwards] {
+            let mut h2 = [0.0; 9];
+            hidden_forward_transposed(&params, &cache.WhhT, 3, &h_prev, &mut h2, order);
+            for (a, b) in h1.iter().zip(&h2) {
+                assert!((a - b).abs() <= 1e-17, "{order:?}: {a} vs {b}");
+            }
         }
         let hs: [[f64; 9]; 6] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
         let mut ys = [[0.0; 7]; 6];

@@ -124,36 +124,100 @@ pub fn matvec_transposed_add<F: Float, const R: usize, const C: usize>(
     v: &Vector<F, R>,
     out: &mut Vector<F, C>,
 ) {
-    add_weighted_rows(out, w, 0, |i| v[i]);
+    add_weighted_rows(out, w, 0, |i| v[i], RowOrder::Forwards);
+}
+
+/// [`matvec_transposed_add`] with the rows of `W` visited in the given
+/// order, which changes only the rounding of the sums. Shapes: as there.
+#[inline]
+pub fn matvec_transposed_add_ordered<F: Float, const R: usize, const C: usize>(
+    w: &Matrix<F, R, C>,
+    v: &Vector<F, R>,
+    out: &mut Vector<F, C>,
+    order: RowOrder,
+) {
+    add_weighted_rows(out, w, 0, |i| v[i], order);
+}
+
+/// The order in which [`matvec_transposed_add_ordered`] visits the rows of
+/// its matrix: first to last, or last to first (blocks of four rows from the
+/// last block to the first, the rows left over after the blocks before them).
+///
+/// The recurrent products read the same matrix at every step. When it is a
+/// little larger than the L1 cache (`Whh` at H = 100 is 40 KB, the cache
+/// 32 KB), reading it first to last every time evicts the first rows just
+/// before they are needed again, and every row comes from the slower L2
+/// cache; reading it the other way at every other step starts with the rows
+/// read last, which are still in L1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowOrder {
+    /// Row 0 first.
+    Forwards,
+    /// The last row first.
+    Backwards,
+}
+
+impl RowOrder {
+    /// `Forwards` at even steps `t`, `Backwards` at odd ones.
+    ///
+    /// ```
+    /// use min_char_rnn::RowOrder;
+    /// assert_eq!(RowOrder::alternating(0), RowOrder::Forwards);
+    /// assert_eq!(RowOrder::alternating(7), RowOrder::Backwards);
+    /// ```
+    pub fn alternating(t: usize) -> Self {
+        if t % 2 == 0 {
+            RowOrder::Forwards
+        } else {
+            RowOrder::Backwards
+        }
+    }
 }
 
 /// `acc += Σ_k weight(k) · rows[k][from..]`, four rows per pass over `acc`
-/// (which covers `acc.len()` columns from column `from`).
+/// (which covers `acc.len()` columns from column `from`), in the given order.
 #[inline(always)]
 fn add_weighted_rows<F: Float, const C: usize>(
     acc: &mut [F],
     rows: &[[F; C]],
     from: usize,
     weight: impl Fn(usize) -> F,
+    order: RowOrder,
 ) {
-    let mut blocks = rows.chunks_exact(4);
-    for (b, block) in (&mut blocks).enumerate() {
+    let blocks = rows.chunks_exact(4);
+    let done = rows.len() - blocks.remainder().len();
+    let add_block = |acc: &mut [F], b: usize, block: &[[F; C]]| {
         let [w0, w1, w2, w3] = block else {
             unreachable!("chunks of 4")
         };
-        let [a, b_, c, d] = core::array::from_fn(|r| weight(4 * b + r));
+        let k: [F; 4] = core::array::from_fn(|r| weight(4 * b + r));
         let rows4 = w0[from..]
             .iter()
             .zip(&w1[from..])
             .zip(&w2[from..])
             .zip(&w3[from..]);
         for (acc_j, (((&x0, &x1), &x2), &x3)) in acc.iter_mut().zip(rows4) {
-            *acc_j += weighted4([a, b_, c, d], [x0, x1, x2, x3]);
+            *acc_j += weighted4(k, [x0, x1, x2, x3]);
         }
-    }
-    let done = rows.len() - blocks.remainder().len();
-    for (k, row) in blocks.remainder().iter().enumerate() {
-        axpy(weight(done + k), &row[from..], acc);
+    };
+    let rest = blocks.remainder().iter().enumerate();
+    match order {
+        RowOrder::Forwards => {
+            for (b, block) in blocks.enumerate() {
+                add_block(acc, b, block);
+            }
+            for (k, row) in rest {
+                axpy(weight(done + k), &row[from..], acc);
+            }
+        }
+        RowOrder::Backwards => {
+            for (k, row) in rest.rev() {
+                axpy(weight(done + k), &row[from..], acc);
+            }
+            for (b, block) in blocks.enumerate().rev() {
+                add_block(acc, b, block);
+            }
+        }
     }
 }
 
@@ -303,7 +367,7 @@ pub fn sum_outer<F: Float, const R: usize, const C: usize>(
     }
     for a_last in pairs.into_remainder() {
         a_last.fill(F::ZERO);
-        add_weighted_rows(a_last, &vs[..n], 0, |t| us[t][R - 1]);
+        add_weighted_rows(a_last, &vs[..n], 0, |t| us[t][R - 1], RowOrder::Forwards);
     }
 }
 // ANCHOR_END: sum_outer
@@ -332,7 +396,7 @@ fn sum_outer_blocked<F: Float, const R: usize, const C: usize>(
         for (i, a_i) in a.iter_mut().enumerate().skip(done) {
             let mut block = [F::ZERO; BLOCK];
             let acc = &mut block[..width];
-            add_weighted_rows(acc, vs, c0, |t| us[t][i]);
+            add_weighted_rows(acc, vs, c0, |t| us[t][i], RowOrder::Forwards);
             a_i[c0..c0 + width].copy_from_slice(acc);
         }
     }
@@ -479,15 +543,55 @@ mod tests {
         let w: [[f64; C]; R] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
         let v: [f64; R] = core::array::from_fn(|_| rng.normal());
         let start: [f64; C] = core::array::from_fn(|_| rng.normal());
-        let (mut fast, mut slow) = (start, start);
-        matvec_transposed_add(&w, &v, &mut fast);
+        let mut slow = start;
         matvec_transposed_add_reference(&w, &v, &mut slow);
-        for (a, b) in fast.iter().zip(&slow) {
-            assert!(
-                (a - b).abs() <= 1e-14 * (1.0 + b.abs()),
-                "R={R} C={C}: {a} vs {b}"
+        for order in [RowOrder::Forwards, RowOrder::Backwards] {
+            let mut fast = start;
+            matvec_transposed_add_ordered(&w, &v, &mut fast, order);
+            for (a, b) in fast.iter().zip(&slow) {
+                assert!(
+                    (a - b).abs() <= 1e-14 * (1.0 + b.abs()),
+                    "R={R} C={C} {order:?}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    /// The two orders, written out for 9 rows: blocks B0 (rows 0–3) and B1
+    /// (rows 4–7), and row 8 left over.
+    #[test]
+    fn row_orders_sum_in_the_stated_order() {
+        let mut rng = Rng::new(14);
+        let w: [[f32; 3]; 9] =
+            core::array::from_fn(|_| core::array::from_fn(|_| rng.normal() as f32 * 1e3));
+        let v: [f32; 9] = core::array::from_fn(|_| rng.normal() as f32);
+        let start: [f32; 3] = core::array::from_fn(|_| rng.normal() as f32);
+        let block = |b: usize, j: usize| {
+            let k = core::array::from_fn(|r| v[4 * b + r]);
+            weighted4(k, core::array::from_fn(|r| w[4 * b + r][j]))
+        };
+        let (mut forwards, mut backwards) = (start, start);
+        matvec_transposed_add_ordered(&w, &v, &mut forwards, RowOrder::Forwards);
+        matvec_transposed_add_ordered(&w, &v, &mut backwards, RowOrder::Backwards);
+        for j in 0..3 {
+            assert_eq!(
+                forwards[j],
+                ((start[j] + block(0, j)) + block(1, j)) + v[8] * w[8][j]
+            );
+            assert_eq!(
+                backwards[j],
+                ((start[j] + v[8] * w[8][j]) + block(1, j)) + block(0, j)
             );
         }
+        // And they can differ: 1 + 0.75 − 1e8 + 1e8 is 0 one way round, 0.75
+        // the other (f32 spaces its values 8 apart near 1e8).
+        let mut w = [[0.0f32; 1]; 9];
+        (w[0][0], w[4][0], w[8][0]) = (0.75, -1e8, 1e8);
+        let v = [1.0f32, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+        let (mut forwards, mut backwards) = ([1.0f32], [1.0f32]);
+        matvec_transposed_add_ordered(&w, &v, &mut forwards, RowOrder::Forwards);
+        matvec_transposed_add_ordered(&w, &v, &mut backwards, RowOrder::Backwards);
+        assert_eq!((forwards, backwards), ([0.0], [0.75]));
     }
 
     #[test]
@@ -576,7 +680,7 @@ mod tests {
         sum_outer(&mut summed, &us, &vs);
         for (i, row) in summed.iter().enumerate() {
             let mut alone = [0.0f64; C];
-            add_weighted_rows(&mut alone, &vs, 0, |t| us[t][i]);
+            add_weighted_rows(&mut alone, &vs, 0, |t| us[t][i], RowOrder::Forwards);
             assert_eq!(*row, alone, "R={R} C={C} N={N} row {i}");
         }
     }
