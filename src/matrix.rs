@@ -513,6 +513,20 @@ mod tests {
     use super::*;
     use crate::rng::Rng;
 
+    /// A matrix of standard normal draws, of whatever shape the caller names.
+    fn normal_matrix<const R: usize, const C: usize>(rng: &mut Rng) -> [[f64; C]; R] {
+        core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()))
+    }
+
+    /// The `us` and `vs` of N random outer products, from a seed.
+    fn normal_pairs<const R: usize, const C: usize, const N: usize>(
+        seed: u64,
+    ) -> ([[f64; R]; N], [[f64; C]; N]) {
+        let mut rng = Rng::new(seed);
+        let us = normal_matrix(&mut rng);
+        (us, normal_matrix(&mut rng))
+    }
+
     /// The textbook left-to-right sum that [`dot`] must agree with.
     fn dot_reference(a: &[f64], b: &[f64]) -> f64 {
         a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -540,7 +554,7 @@ mod tests {
     }
 
     fn check_transposed<const R: usize, const C: usize>(rng: &mut Rng) {
-        let w: [[f64; C]; R] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let w: [[f64; C]; R] = normal_matrix(rng);
         let v: [f64; R] = core::array::from_fn(|_| rng.normal());
         let start: [f64; C] = core::array::from_fn(|_| rng.normal());
         let mut slow = start;
@@ -605,9 +619,9 @@ mod tests {
     }
 
     fn check_batch<const R: usize, const C: usize>(rng: &mut Rng) {
-        let w: [[f64; C]; R] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let vs: [[f64; R]; 5] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let start: [[f64; C]; 5] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let w: [[f64; C]; R] = normal_matrix(rng);
+        let vs: [[f64; R]; 5] = normal_matrix(rng);
+        let start: [[f64; C]; 5] = normal_matrix(rng);
         let mut batch = start;
         matmat_transposed_add(&w, &vs, &mut batch);
         for ((out, v), start) in batch.iter().zip(&vs).zip(&start) {
@@ -638,7 +652,7 @@ mod tests {
 
     fn check_transpose<const R: usize, const C: usize>() {
         let mut rng = Rng::new(5);
-        let a: [[f64; C]; R] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let a: [[f64; C]; R] = normal_matrix(&mut rng);
         let mut t = [[0.0; R]; C];
         transpose(&a, &mut t);
         for i in 0..R {
@@ -651,9 +665,7 @@ mod tests {
     /// `sum_outer` over N random pairs against N `add_outer`s; A starts at 1
     /// to show it is overwritten.
     fn check_sum_outer<const R: usize, const C: usize, const N: usize>(seed: u64) {
-        let mut rng = Rng::new(seed);
-        let us: [[f64; R]; N] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let vs: [[f64; C]; N] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let (us, vs) = normal_pairs::<R, C, N>(seed);
         let mut summed = [[1.0f64; C]; R];
         sum_outer(&mut summed, &us, &vs);
         let mut stepwise = [[0.0f64; C]; R];
@@ -673,9 +685,7 @@ mod tests {
 
     /// Rows computed two at a time are summed exactly as one row alone is.
     fn check_rows_in_pairs<const R: usize, const C: usize, const N: usize>(seed: u64) {
-        let mut rng = Rng::new(seed);
-        let us: [[f64; R]; N] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let vs: [[f64; C]; N] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
+        let (us, vs) = normal_pairs::<R, C, N>(seed);
         let mut summed = [[0.0f64; C]; R];
         sum_outer(&mut summed, &us, &vs);
         for (i, row) in summed.iter().enumerate() {
