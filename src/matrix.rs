@@ -270,10 +270,10 @@ fn weighted4<F: Float>(k: [F; 4], x: [F; 4]) -> F {
 /// cache each time. Here each block of four rows is read once and then used
 /// for every t while it sits in the L1 cache; the outputs, a few kilobytes,
 /// stay there too. Two t at a time share every read of those rows, which
-/// leaves fewer loads than multiply-adds. That is the point of taking products out of the
-/// recurrence whenever they do not depend on it. Each `outs[t]` is summed in
-/// the same order as by [`matvec_transposed_add`], so the results are equal
-/// bit for bit (tested).
+/// leaves fewer loads than multiply-adds. That is the point of taking
+/// products out of the recurrence whenever they do not depend on it. Each
+/// `outs[t]` is summed in the same order as by [`matvec_transposed_add`], so
+/// the results are equal bit for bit (tested).
 ///
 /// ```
 /// use min_char_rnn::matmat_transposed_add;
@@ -291,9 +291,6 @@ pub fn matmat_transposed_add<F: Float, const R: usize, const C: usize>(
 ) {
     let mut blocks = w.chunks_exact(4);
     for (b, rows) in (&mut blocks).enumerate() {
-        let [w0, w1, w2, w3] = rows else {
-            unreachable!("chunks of 4")
-        };
         let (mut pairs, mut v_pairs) = (outs.chunks_exact_mut(2), vs.chunks_exact(2));
         for (out, v) in (&mut pairs).zip(&mut v_pairs) {
             let [out0, out1] = out else {
@@ -302,11 +299,7 @@ pub fn matmat_transposed_add<F: Float, const R: usize, const C: usize>(
             add_weighted_rows_to_two((out0, out1), rows, |n, r| v[n][4 * b + r]);
         }
         for (out, v) in pairs.into_remainder().iter_mut().zip(v_pairs.remainder()) {
-            let k = [v[4 * b], v[4 * b + 1], v[4 * b + 2], v[4 * b + 3]];
-            let rows4 = w0.iter().zip(w1).zip(w2).zip(w3);
-            for (out_j, (((&x0, &x1), &x2), &x3)) in out.iter_mut().zip(rows4) {
-                *out_j += weighted4(k, [x0, x1, x2, x3]); // as in matvec_transposed_add
-            }
+            add_weighted_rows(out, rows, 0, |r| v[4 * b + r], RowOrder::Forwards);
         }
     }
     for (k, row) in blocks.remainder().iter().enumerate() {
