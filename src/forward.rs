@@ -15,9 +15,12 @@ use crate::params::Params;
 /// What the forward pass keeps for the backward pass, and the backward pass's
 /// own per-step results: one window of `T` steps.
 ///
-/// Memory: `T` indices plus T·(2H + V) + H·(H + V) floats.
+/// Memory: `T` indices plus T·(2H + V) + H·(H + V) floats, rounded up to a
+/// multiple of 16 bytes: like [`Params`], a cache is aligned to 16 bytes so
+/// that vector loads of its rows stay within cache lines.
 #[allow(non_snake_case)] // WhhT, WhyT: the book's symbols, transposed
 #[derive(Clone, Debug, PartialEq)]
+#[repr(align(16))]
 pub struct Cache<F, const V: usize, const H: usize, const T: usize> {
     /// `xs[t]`: the input symbol at step t (the index of the 1 in the one-hot x_t).
     pub xs: [usize; T],

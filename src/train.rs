@@ -278,7 +278,8 @@ mod memory {
     use super::Trainer;
     use crate::params::Params;
 
-    /// The formula documented in the crate root, in bytes, before alignment padding.
+    /// The formula documented in the crate root, in bytes, before alignment padding
+    /// (`Params` and `Cache` round up to 16 bytes each, the trainer to its own alignment).
     const fn formula(s: usize, v: usize, h: usize, t: usize) -> usize {
         let p = 2 * v * h + h * h + h + v;
         let w = core::mem::size_of::<usize>();
@@ -292,7 +293,7 @@ mod memory {
         ] {
             let f = formula(s, V, H, T);
             assert!(
-                f <= bytes && bytes <= f + 16,
+                f <= bytes && bytes <= f + 64,
                 "V={V} H={H} T={T}: {f} vs {bytes}"
             );
         }
@@ -304,7 +305,7 @@ mod memory {
         check::<4, 8, 4>();
         check::<5, 7, 3>();
         check::<76, 512, 25>();
-        assert_eq!(core::mem::size_of::<Params<f32, 65, 100>>(), 92_660);
-        assert_eq!(Trainer::<f32, 65, 100, 25>::BYTES, 278_464);
+        assert_eq!(core::mem::size_of::<Params<f32, 65, 100>>(), 92_672);
+        assert_eq!(Trainer::<f32, 65, 100, 25>::BYTES, 278_496);
     }
 }
