@@ -221,6 +221,17 @@ mod tests {
     use crate::rng::Rng;
 
     #[test]
+    fn cache_is_aligned_to_16_bytes() {
+        // Behind Adagrad's f64 learning rate, an 8-byte aligned cache landed 8
+        // bytes off a boundary inside Trainer (see Params).
+        type C = Cache<f32, 76, 100, 25>;
+        assert_eq!(core::mem::align_of::<C>(), 16);
+        type Tr = crate::Trainer<f32, 76, 100, 25>;
+        assert_eq!(core::mem::offset_of!(Tr, cache) % 16, 0);
+        assert_eq!(core::mem::offset_of!(C, WhhT) % 16, 0);
+    }
+
+    #[test]
     fn one_step_by_hand() {
         // V = 2, H = 1: every number can be checked with a calculator.
         let mut p = Params::<f64, 2, 1>::ZERO;
