@@ -10,7 +10,8 @@
 # the C peer's variants, then for each row runs Rust and C back to back, the
 # order alternating, and prints the median speed of each and the median of
 # the per-pair ratios Rust/C. The machine this was written on is shared and a
-# single run's speed moves by 20% or more (a build against itself: 0.7 to 1.4), which is why it is pairs and medians.
+# single run's speed moves by 20% or more (one build against itself: 0.7 to
+# 1.4), which is why it is pairs and medians.
 # Takes about a minute and a half for the whole table. Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
