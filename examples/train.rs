@@ -360,7 +360,7 @@ fn validation_loss<const V: usize, const H: usize, const T: usize>(
     let (mut byte, mut hprev, mut total, mut chars) = (0, [0.0f32; H], 0.0f64, 0usize);
     while let Some(next) = valid.window(byte, &mut xs, &mut ys) {
         total += forward(params, &xs, &ys, &hprev, &mut cache).unwrap_or(f32::NAN) as f64;
-        hprev = cache.hs[T - 1];
+        hprev = cache.hs[T - 1].0;
         chars += T;
         byte = next;
     }

@@ -3,11 +3,13 @@
 //! Each step is a small function; [`forward`] calls them in order for t = 0..T,
 //! and `backward.rs` calls their mirrors in exactly the reverse order.
 
+use core::borrow::Borrow;
+
 use crate::activation::{softmax, tanh_in_place};
 use crate::error::Error;
 use crate::float::Float;
 use crate::matrix::{
-    Matrix, RowOrder, Vector, matmat_transposed_add, matvec_add, matvec_transposed_add_ordered,
+    Row, RowOrder, Vector, matmat_transposed_add, matvec_add, matvec_transposed_add_ordered,
     transpose,
 };
 use crate::params::Params;
@@ -25,7 +27,7 @@ pub struct Cache<F, const V: usize, const H: usize, const T: usize> {
     /// `xs[t]`: the input symbol at step t (the index of the 1 in the one-hot x_t).
     pub xs: [usize; T],
     /// `hs[t]`: the hidden state h_t, H floats. (h_{-1} is `hprev`, kept apart.)
-    pub hs: [Vector<F, H>; T],
+    pub hs: [Row<F, H>; T],
     /// `ps[t]`: the predicted distribution p_t over the next symbol, V floats;
     /// the backward pass turns it into dy_t = p_t − one_hot(target_t) in place.
     pub ps: [Vector<F, V>; T],
@@ -33,20 +35,20 @@ pub struct Cache<F, const V: usize, const H: usize, const T: usize> {
     /// step t's tanh, H floats.
     pub dhraws: [Vector<F, H>; T],
     /// Whhᵀ, H×H, copied from the parameters at the start of every forward pass.
-    pub WhhT: Matrix<F, H, H>,
+    pub WhhT: [Row<F, H>; H],
     /// Whyᵀ, H×V, likewise.
-    pub WhyT: Matrix<F, H, V>,
+    pub WhyT: [Row<F, V>; H],
 }
 
 impl<F: Float, const V: usize, const H: usize, const T: usize> Cache<F, V, H, T> {
     /// All zeros, usable in a `static`.
     pub const ZERO: Self = Cache {
         xs: [0; T],
-        hs: [[F::ZERO; H]; T],
+        hs: [Row([F::ZERO; H]); T],
         ps: [[F::ZERO; V]; T],
         dhraws: [[F::ZERO; H]; T],
-        WhhT: [[F::ZERO; H]; H],
-        WhyT: [[F::ZERO; V]; H],
+        WhhT: [Row([F::ZERO; H]); H],
+        WhyT: [Row([F::ZERO; V]); H],
     };
 }
 
@@ -109,7 +111,7 @@ pub fn hidden_forward<F: Float, const V: usize, const H: usize>(
 #[allow(non_snake_case)] // WhhT: the book's symbol, transposed
 pub fn hidden_forward_transposed<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
-    WhhT: &Matrix<F, H, H>,
+    WhhT: &[Row<F, H>; H],
     x: usize,
     h_prev: &Vector<F, H>,
     h: &mut Vector<F, H>,
@@ -150,8 +152,8 @@ pub fn logits_forward<F: Float, const V: usize, const H: usize>(
 #[allow(non_snake_case)] // WhyT: the book's symbol, transposed
 pub fn logits_forward_batch<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
-    WhyT: &Matrix<F, H, V>,
-    hs: &[Vector<F, H>],
+    WhyT: &[Row<F, V>; H],
+    hs: &[impl Borrow<[F; H]>],
     ys: &mut [Vector<F, V>],
 ) {
     // ANCHOR: F2_y_fast
@@ -200,9 +202,9 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
     // ANCHOR: F5_total
     for (t, &x) in xs.iter().enumerate() {
         let (before, from_t) = hs.split_at_mut(t);
-        let h_prev = before.last().unwrap_or(hprev); // h_{t-1}; h_{-1} = hprev
+        let h_prev = before.last().map_or(hprev, |h| &h.0); // h_{t-1}; h_{-1} = hprev
         let order = RowOrder::alternating(t); // which way to read WhhT's rows
-        hidden_forward_transposed(params, WhhT, x, h_prev, &mut from_t[0], order); // F0, F1
+        hidden_forward_transposed(params, WhhT, x, h_prev, &mut from_t[0].0, order); // F0, F1
     }
     logits_forward_batch(params, WhyT, hs, ps); // F2 for every t at once: ps[t] = y_t
     let mut loss = F::ZERO;
@@ -225,10 +227,24 @@ mod tests {
         // Behind Adagrad's f64 learning rate, an 8-byte aligned cache landed 8
         // bytes off a boundary inside Trainer (see Params).
         type C = Cache<f32, 76, 100, 25>;
-        assert_eq!(core::mem::align_of::<C>(), 16);
+        assert_eq!(core::mem::align_of::<C>(), 16.max(crate::matrix::ROW_ALIGN));
         type Tr = crate::Trainer<f32, 76, 100, 25>;
         assert_eq!(core::mem::offset_of!(Tr, cache) % 16, 0);
         assert_eq!(core::mem::offset_of!(C, WhhT) % 16, 0);
+    }
+
+    #[test]
+    fn rows_of_the_cache_start_on_row_boundaries() {
+        type C = Cache<f32, 76, 100, 25>;
+        let row_align = crate::matrix::ROW_ALIGN.max(4);
+        for offset in [
+            core::mem::offset_of!(C, hs),
+            core::mem::offset_of!(C, WhhT),
+            core::mem::offset_of!(C, WhyT),
+        ] {
+            assert_eq!(offset % row_align, 0);
+        }
+        assert_eq!(core::mem::size_of::<Row<f32, 76>>() % row_align, 0);
     }
 
     #[test]
@@ -243,7 +259,7 @@ mod tests {
         let mut cache = Cache::<f64, 2, 1, 1>::ZERO;
         let loss = forward(&p, &[1], &[0], &[0.2], &mut cache).unwrap();
         let h = (-0.5f64 + 2.0 * 0.2 + 0.3).tanh();
-        assert_eq!(cache.hs[0], [h]);
+        assert_eq!(cache.hs[0].0, [h]);
         let (y0, y1) = (h, -h + 0.25);
         let p0 = y0.exp() / (y0.exp() + y1.exp());
         assert!((cache.ps[0][0] - p0).abs() < 1e-15);

@@ -112,9 +112,9 @@ pub use forward::{
 };
 pub use gradcheck::{Window, numerical_gradient, relative_error};
 pub use matrix::{
-    Matrix, RowOrder, Vector, add_outer, axpy, dot, matmat_transposed_add, matvec_add,
-    matvec_transposed_add, matvec_transposed_add_ordered, matvec_transposed_add_reference,
-    sum_outer, transpose,
+    Matrix, ROW_ALIGN, Row, RowOrder, Vector, add_outer, axpy, dot, matmat_transposed_add,
+    matvec_add, matvec_transposed_add, matvec_transposed_add_ordered,
+    matvec_transposed_add_reference, sum_outer, transpose,
 };
 pub use params::{Params, TENSOR_NAMES};
 pub use rng::Rng;

@@ -15,6 +15,7 @@
 //! | [`transpose`] | `t = Aᵀ` | A: R×C, t: C×R |
 
 use crate::float::Float;
+use core::borrow::{Borrow, BorrowMut};
 
 // ANCHOR: types
 /// A column vector of `N` elements.
@@ -23,6 +24,55 @@ pub type Vector<F, const N: usize> = [F; N];
 /// A row-major matrix of `R` rows and `C` columns: `m[i][j]` is row i, column j.
 pub type Matrix<F, const R: usize, const C: usize> = [[F; C]; R];
 // ANCHOR_END: types
+
+/// A row of `C` elements aligned for the widest vector loads of the target,
+/// and padded to a multiple of that alignment ([`ROW_ALIGN`] bytes: 64 with
+/// AVX-512, 32 with AVX, 16 on other x86; elsewhere just `F`'s, no padding).
+///
+/// A vector load that straddles two cache lines costs two. A row of 100
+/// `f32` is 400 bytes, so in a plain `[[f32; 100]; R]` three rows in four
+/// start off a 64-byte boundary and most of their 64-byte AVX-512 loads
+/// straddle lines. The cache keeps its copies of `Whhᵀ` and `Whyᵀ` and the
+/// hidden states `hs` in rows like these; [`Borrow`] lets the products take
+/// either kind of row.
+///
+/// ```
+/// use min_char_rnn::{ROW_ALIGN, Row};
+/// let rows = [Row([1.0f32; 100]); 2];
+/// assert_eq!(core::mem::size_of_val(&rows[0]) % ROW_ALIGN, 0);
+/// assert_eq!(rows[1].0[99], 1.0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(target_feature = "avx512f", repr(C, align(64)))]
+#[cfg_attr(
+    all(target_feature = "avx", not(target_feature = "avx512f")),
+    repr(C, align(32))
+)]
+#[cfg_attr(
+    all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        not(target_feature = "avx")
+    ),
+    repr(C, align(16))
+)]
+#[cfg_attr(not(any(target_arch = "x86", target_arch = "x86_64")), repr(C))]
+pub struct Row<F, const C: usize>(pub [F; C]);
+
+/// The alignment of a [`Row`] of bytes, the multiple every row is padded to
+/// (a row of `f32` or `f64` is aligned to at least its element).
+pub const ROW_ALIGN: usize = core::mem::align_of::<Row<u8, 1>>();
+
+impl<F, const C: usize> Borrow<[F; C]> for Row<F, C> {
+    fn borrow(&self) -> &[F; C] {
+        &self.0
+    }
+}
+
+impl<F, const C: usize> BorrowMut<[F; C]> for Row<F, C> {
+    fn borrow_mut(&mut self) -> &mut [F; C] {
+        &mut self.0
+    }
+}
 
 /// Independent partial sums in [`dot`]: one 256-bit register of `f32`, two of `f64`.
 const LANES: usize = 8;
@@ -131,7 +181,7 @@ pub fn matvec_transposed_add<F: Float, const R: usize, const C: usize>(
 /// order, which changes only the rounding of the sums. Shapes: as there.
 #[inline]
 pub fn matvec_transposed_add_ordered<F: Float, const R: usize, const C: usize>(
-    w: &Matrix<F, R, C>,
+    w: &[impl Borrow<[F; C]>; R],
     v: &Vector<F, R>,
     out: &mut Vector<F, C>,
     order: RowOrder,
@@ -175,81 +225,224 @@ impl RowOrder {
 }
 
 /// `acc += Σ_k weight(k) · rows[k][from..]`, four rows per pass over `acc`
-/// (which covers `acc.len()` columns from column `from`), in the given order.
+/// (which covers `acc.len()` columns from column `from`), in the given order:
+/// [`add_weighted_rows_n`] with one accumulator.
 #[inline(always)]
 fn add_weighted_rows<F: Float, const C: usize>(
     acc: &mut [F],
-    rows: &[[F; C]],
+    rows: &[impl Borrow<[F; C]>],
     from: usize,
     weight: impl Fn(usize) -> F,
     order: RowOrder,
 ) {
+    add_weighted_rows_n([acc], rows, from, |_, k| weight(k), order);
+}
+
+/// `accs[n] += Σ_k weight(n, k) · rows[k][from..]` for N accumulators of
+/// equal length at once, four rows per step, the rows in the given order.
+///
+/// Every element of the rows is read once for all N sums, so N > 1 needs
+/// fewer loads per multiply-add. The columns go in tiles narrow enough for
+/// their N·width sums to stay in registers while every row passes (see
+/// [`TILE_BYTES`]): each element of the accumulators is loaded and stored
+/// once per tile, not once per four rows. Neither changes a bit: each
+/// element is summed in the order the rows are given, four at a time by
+/// [`weighted4`], the rows left over one at a time, as by [`axpy`].
+#[inline(always)]
+fn add_weighted_rows_n<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; C]>>(
+    accs: [&mut [F]; N],
+    rows: &[Rw],
+    from: usize,
+    weight: impl Fn(usize, usize) -> F,
+    order: RowOrder,
+) {
+    let tiling = Tiling {
+        max: (TILE_BYTES / F::BYTES / N).min(256),
+        in_registers: TILE_BYTES != usize::MAX,
+    };
+    add_weighted_rows_tiled(accs, rows, from, weight, order, tiling);
+}
+
+/// How [`add_weighted_rows_tiled`] splits the columns: into tiles of at most
+/// `max` columns (a power of two, at most 256), their sums copied into
+/// registers or summed in place.
+#[derive(Clone, Copy, Debug)]
+struct Tiling {
+    max: usize,
+    in_registers: bool,
+}
+
+/// [`add_weighted_rows_n`] with the tiling given.
+#[inline(always)]
+fn add_weighted_rows_tiled<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; C]>>(
+    mut accs: [&mut [F]; N],
+    rows: &[Rw],
+    from: usize,
+    weight: impl Fn(usize, usize) -> F,
+    order: RowOrder,
+    Tiling { max, in_registers }: Tiling,
+) {
+    let n = accs.first().map_or(0, |acc| acc.len());
+    let accs = &mut accs;
+    let args = (from, &weight, order, in_registers);
+    if n == C && C <= max {
+        return weighted_rows_tile::<F, C, N, C, Rw>(accs, rows, 0, args);
+    }
+    let mut tile = |c0: usize, width: usize| {
+        let f = match width {
+            256 => weighted_rows_tile::<F, C, N, 256, Rw>,
+            128 => weighted_rows_tile::<F, C, N, 128, Rw>,
+            64 => weighted_rows_tile::<F, C, N, 64, Rw>,
+            32 => weighted_rows_tile::<F, C, N, 32, Rw>,
+            16 => weighted_rows_tile::<F, C, N, 16, Rw>,
+            8 => weighted_rows_tile::<F, C, N, 8, Rw>,
+            4 => weighted_rows_tile::<F, C, N, 4, Rw>,
+            2 => weighted_rows_tile::<F, C, N, 2, Rw>,
+            1 => weighted_rows_tile::<F, C, N, 1, Rw>,
+            _ => unreachable!("a power of two up to 256"),
+        };
+        f(accs, rows, c0, args)
+    };
+    // Whole tiles of `max` columns, then the rest in tiles of halving widths;
+    // backwards, the exact reverse, so that the data read last is read first.
+    let full = n - n % max;
+    match order {
+        RowOrder::Forwards => {
+            for c0 in (0..full).step_by(max) {
+                tile(c0, max);
+            }
+            let (mut c0, mut width) = (full, max / 2);
+            while width > 0 {
+                if (n - full) & width != 0 {
+                    tile(c0, width);
+                    c0 += width;
+                }
+                width /= 2;
+            }
+        }
+        RowOrder::Backwards => {
+            let (mut c0, mut width) = (n, 1);
+            while width < max {
+                if (n - full) & width != 0 {
+                    c0 -= width;
+                    tile(c0, width);
+                }
+                width *= 2;
+            }
+            for c0 in (0..full).step_by(max).rev() {
+                tile(c0, max);
+            }
+        }
+    }
+}
+
+/// How many bytes of sums a column tile of [`add_weighted_rows_n`] keeps in
+/// registers: half the vector registers with AVX-512 (16 of 32 of 64 bytes)
+/// or AVX (8 of 16 of 32). With fewer registers (SSE2's 16 of 16 bytes, a
+/// microcontroller's 32 floats) the sums of a whole row do not fit beside the
+/// weights, and tiles narrow enough to fit were slower (measured with SSE2):
+/// one tile is as wide as the row and its sums live in memory.
+const TILE_BYTES: usize = if cfg!(target_feature = "avx512f") {
+    1024
+} else if cfg!(target_feature = "avx") {
+    256
+} else {
+    usize::MAX
+};
+
+/// Columns `from + c0 .. from + c0 + W` of [`add_weighted_rows_n`]: with
+/// tiles (see [`TILE_BYTES`]), the sums are copied into a local array that the
+/// compiler keeps in registers; without, they are summed where they are.
+#[inline(always)]
+fn weighted_rows_tile<
+    F: Float,
+    const C: usize,
+    const N: usize,
+    const W: usize,
+    Rw: Borrow<[F; C]>,
+>(
+    accs: &mut [&mut [F]; N],
+    rows: &[Rw],
+    c0: usize,
+    (from, weight, order, in_registers): (usize, &impl Fn(usize, usize) -> F, RowOrder, bool),
+) {
+    let mut tile = accs
+        .each_mut()
+        .map(|acc| <&mut [F; W]>::try_from(&mut acc[c0..c0 + W]).expect("W columns"));
+    if !in_registers {
+        add_rows_to(&mut tile, rows, from + c0, weight, order);
+    } else {
+        let mut sums: [[F; W]; N] = tile.each_ref().map(|acc| **acc);
+        add_rows_to(&mut sums, rows, from + c0, weight, order);
+        for (acc, s) in tile.iter_mut().zip(&sums) {
+            **acc = *s;
+        }
+    }
+}
+
+/// The rows of [`add_weighted_rows_n`], columns `col .. col + W`, added to
+/// `sums`: four at a time by [`weighted4`], the rows left over one at a time
+/// (as by [`axpy`]), in the given order.
+#[inline(always)]
+fn add_rows_to<F, const C: usize, const N: usize, const W: usize, Rw, S>(
+    sums: &mut [S; N],
+    rows: &[Rw],
+    col: usize,
+    weight: &impl Fn(usize, usize) -> F,
+    order: RowOrder,
+) where
+    F: Float,
+    Rw: Borrow<[F; C]>,
+    S: BorrowMut<[F; W]>,
+{
     let blocks = rows.chunks_exact(4);
     let done = rows.len() - blocks.remainder().len();
-    let add_block = |acc: &mut [F], b: usize, block: &[[F; C]]| {
-        let [w0, w1, w2, w3] = block else {
-            unreachable!("chunks of 4")
-        };
-        let k: [F; 4] = core::array::from_fn(|r| weight(4 * b + r));
-        let rows4 = w0[from..]
-            .iter()
-            .zip(&w1[from..])
-            .zip(&w2[from..])
-            .zip(&w3[from..]);
-        for (acc_j, (((&x0, &x1), &x2), &x3)) in acc.iter_mut().zip(rows4) {
-            *acc_j += weighted4(k, [x0, x1, x2, x3]);
+    #[allow(clippy::needless_range_loop)] // j indexes four rows and N sums alike
+    let add_block = |sums: &mut [S; N], b: usize, block: &[Rw]| {
+        let k: [[F; 4]; N] =
+            core::array::from_fn(|n| core::array::from_fn(|r| weight(n, 4 * b + r)));
+        let x: [&[F; W]; 4] = core::array::from_fn(|r| piece_of(block[r].borrow(), col));
+        for j in 0..W {
+            let x_j = [x[0][j], x[1][j], x[2][j], x[3][j]];
+            for (s, &k) in sums.iter_mut().zip(&k) {
+                s.borrow_mut()[j] += weighted4(k, x_j);
+            }
+        }
+    };
+    let add_row = |sums: &mut [S; N], i: usize, row: &Rw| {
+        let x: &[F; W] = piece_of(row.borrow(), col);
+        for (n, s) in sums.iter_mut().enumerate() {
+            let k = weight(n, i);
+            for (s_j, &x_j) in s.borrow_mut().iter_mut().zip(x) {
+                *s_j += k * x_j; // as axpy
+            }
         }
     };
     let rest = blocks.remainder().iter().enumerate();
     match order {
         RowOrder::Forwards => {
             for (b, block) in blocks.enumerate() {
-                add_block(acc, b, block);
+                add_block(sums, b, block);
             }
             for (k, row) in rest {
-                axpy(weight(done + k), &row[from..], acc);
+                add_row(sums, done + k, row);
             }
         }
         RowOrder::Backwards => {
             for (k, row) in rest.rev() {
-                axpy(weight(done + k), &row[from..], acc);
+                add_row(sums, done + k, row);
             }
             for (b, block) in blocks.enumerate().rev() {
-                add_block(acc, b, block);
+                add_block(sums, b, block);
             }
         }
     }
 }
 
-/// [`add_weighted_rows`] into two accumulators at once, each with its own
-/// weights: `accs.n += Σ_k weight(n, k) · rows[k]`. Every element of the rows
-/// is read once for both, which halves the loads per multiply-add; each sum
-/// is formed in the same order as by [`add_weighted_rows`].
+/// Columns `col .. col + W` of a row.
 #[inline(always)]
-fn add_weighted_rows_to_two<F: Float, const C: usize>(
-    (acc0, acc1): (&mut [F], &mut [F]),
-    rows: &[[F; C]],
-    weight: impl Fn(usize, usize) -> F,
-) {
-    let mut blocks = rows.chunks_exact(4);
-    for (b, block) in (&mut blocks).enumerate() {
-        let [w0, w1, w2, w3] = block else {
-            unreachable!("chunks of 4")
-        };
-        let k0: [F; 4] = core::array::from_fn(|r| weight(0, 4 * b + r));
-        let k1: [F; 4] = core::array::from_fn(|r| weight(1, 4 * b + r));
-        let rows4 = w0.iter().zip(w1).zip(w2).zip(w3);
-        let accs = acc0.iter_mut().zip(acc1.iter_mut());
-        for ((a0, a1), (((&x0, &x1), &x2), &x3)) in accs.zip(rows4) {
-            *a0 += weighted4(k0, [x0, x1, x2, x3]);
-            *a1 += weighted4(k1, [x0, x1, x2, x3]);
-        }
-    }
-    let done = rows.len() - blocks.remainder().len();
-    for (k, row) in blocks.remainder().iter().enumerate() {
-        axpy(weight(0, done + k), row, acc0);
-        axpy(weight(1, done + k), row, acc1);
-    }
+fn piece_of<F, const C: usize, const W: usize>(row: &[F; C], col: usize) -> &[F; W] {
+    row[col..col + W].try_into().expect("W columns")
 }
 
 /// `k[0] x[0] + k[1] x[1] + k[2] x[2] + k[3] x[3]`, always summed in this order,
@@ -285,30 +478,30 @@ fn weighted4<F: Float>(k: [F; 4], x: [F; 4]) -> F {
 /// ```
 #[inline]
 pub fn matmat_transposed_add<F: Float, const R: usize, const C: usize>(
-    w: &Matrix<F, R, C>,
-    vs: &[Vector<F, R>],
+    w: &[impl Borrow<[F; C]>; R],
+    vs: &[impl Borrow<[F; R]>],
     outs: &mut [Vector<F, C>],
 ) {
-    let mut blocks = w.chunks_exact(4);
-    for (b, rows) in (&mut blocks).enumerate() {
+    for (c, rows) in w.chunks(ROWS_PER_PASS).enumerate() {
+        let first = c * ROWS_PER_PASS;
         let (mut pairs, mut v_pairs) = (outs.chunks_exact_mut(2), vs.chunks_exact(2));
         for (out, v) in (&mut pairs).zip(&mut v_pairs) {
             let [out0, out1] = out else {
                 unreachable!("chunks of 2")
             };
-            add_weighted_rows_to_two((out0, out1), rows, |n, r| v[n][4 * b + r]);
+            let weight = |n: usize, k: usize| v[n].borrow()[first + k];
+            add_weighted_rows_n([out0, out1], rows, 0, weight, RowOrder::Forwards);
         }
         for (out, v) in pairs.into_remainder().iter_mut().zip(v_pairs.remainder()) {
-            add_weighted_rows(out, rows, 0, |r| v[4 * b + r], RowOrder::Forwards);
-        }
-    }
-    for (k, row) in blocks.remainder().iter().enumerate() {
-        let i = R - R % 4 + k;
-        for (out, v) in outs.iter_mut().zip(vs) {
-            axpy(v[i], row, out);
+            add_weighted_rows(out, rows, 0, |k| v.borrow()[first + k], RowOrder::Forwards);
         }
     }
 }
+
+/// Rows of `W` per pass over the outputs in [`matmat_transposed_add`]: a
+/// multiple of four, so that the sums are formed in the same order as in one
+/// pass; 32 rows of 100 floats take 12.8 KB of the L1 cache.
+const ROWS_PER_PASS: usize = 32;
 // ANCHOR_END: matmat_transposed
 
 /// `out += Wᵀ v` the plain way, one [`axpy`] per row: the reference
@@ -343,7 +536,7 @@ pub fn matvec_transposed_add_reference<F: Float, const R: usize, const C: usize>
 pub fn sum_outer<F: Float, const R: usize, const C: usize>(
     a: &mut Matrix<F, R, C>,
     us: &[Vector<F, R>],
-    vs: &[Vector<F, C>],
+    vs: &[impl Borrow<[F; C]>],
 ) {
     let n = us.len().min(vs.len());
     if C > 2 * BLOCK {
@@ -356,7 +549,8 @@ pub fn sum_outer<F: Float, const R: usize, const C: usize>(
         };
         a0.fill(F::ZERO);
         a1.fill(F::ZERO);
-        add_weighted_rows_to_two((a0, a1), &vs[..n], |q, t| us[t][2 * p + q]);
+        let weight = |q: usize, t: usize| us[t][2 * p + q];
+        add_weighted_rows_n([a0, a1], &vs[..n], 0, weight, RowOrder::Forwards);
     }
     for a_last in pairs.into_remainder() {
         a_last.fill(F::ZERO);
@@ -375,7 +569,7 @@ const BLOCK: usize = 64;
 fn sum_outer_blocked<F: Float, const R: usize, const C: usize>(
     a: &mut Matrix<F, R, C>,
     us: &[Vector<F, R>],
-    vs: &[Vector<F, C>],
+    vs: &[impl Borrow<[F; C]>],
 ) {
     for c0 in (0..C).step_by(BLOCK) {
         let width = BLOCK.min(C - c0);
@@ -402,15 +596,18 @@ fn sum_outer_blocked<F: Float, const R: usize, const C: usize>(
 fn four_rows_of_block<F: Float, const R: usize, const C: usize>(
     a4: &mut [[F; C]],
     us: &[Vector<F, R>],
-    vs: &[Vector<F, C>],
+    vs: &[impl Borrow<[F; C]>],
     i0: usize,
     c0: usize,
 ) {
     let mut acc = [[F::ZERO; BLOCK]; 4];
     let mut blocks = vs.chunks_exact(4);
     for (b, v4) in (&mut blocks).enumerate() {
-        let v: [&[F; BLOCK]; 4] =
-            core::array::from_fn(|q| v4[q][c0..c0 + BLOCK].try_into().expect("a full block"));
+        let v: [&[F; BLOCK]; 4] = core::array::from_fn(|q| {
+            v4[q].borrow()[c0..c0 + BLOCK]
+                .try_into()
+                .expect("a full block")
+        });
         for (r, acc_r) in acc.iter_mut().enumerate() {
             let k: [F; 4] = core::array::from_fn(|q| us[4 * b + q][i0 + r]);
             for (j, acc_rj) in acc_r.iter_mut().enumerate() {
@@ -421,7 +618,7 @@ fn four_rows_of_block<F: Float, const R: usize, const C: usize>(
     let done = vs.len() - blocks.remainder().len();
     for (k, v) in blocks.remainder().iter().enumerate() {
         for (r, acc_r) in acc.iter_mut().enumerate() {
-            axpy(us[done + k][i0 + r], &v[c0..c0 + BLOCK], acc_r);
+            axpy(us[done + k][i0 + r], &v.borrow()[c0..c0 + BLOCK], acc_r);
         }
     }
     for (a_r, acc_r) in a4.iter_mut().zip(&acc) {
@@ -477,7 +674,7 @@ pub fn add_outer<F: Float, const R: usize, const C: usize>(
 #[inline(never)]
 pub fn transpose<T: Copy + Default, const R: usize, const C: usize>(
     a: &[[T; C]; R],
-    t: &mut [[T; R]; C],
+    t: &mut [impl BorrowMut<[T; R]>; C],
 ) {
     let group = if R * C <= 16_384 { 32 } else { 16 };
     let mut z = [[T::default(); 4]; 32];
@@ -489,13 +686,13 @@ pub fn transpose<T: Copy + Default, const R: usize, const C: usize>(
                 *z_j = [r[0][j], r[1][j], r[2][j], r[3][j]];
             }
             for (t_j, z_j) in t[j0..].iter_mut().zip(z.iter()) {
-                t_j[4 * q..4 * q + 4].copy_from_slice(z_j);
+                t_j.borrow_mut()[4 * q..4 * q + 4].copy_from_slice(z_j);
             }
         }
     }
     for (i, a_i) in a.iter().enumerate().skip(R - R % 4) {
         for (t_j, &a_ij) in t.iter_mut().zip(a_i) {
-            t_j[i] = a_ij;
+            t_j.borrow_mut()[i] = a_ij;
         }
     }
 }
@@ -599,6 +796,59 @@ mod tests {
         matvec_transposed_add_ordered(&w, &v, &mut forwards, RowOrder::Forwards);
         matvec_transposed_add_ordered(&w, &v, &mut backwards, RowOrder::Backwards);
         assert_eq!((forwards, backwards), ([0.0], [0.75]));
+    }
+
+    /// Every tiling of the columns, sums in registers or in place, in both
+    /// orders, for one and two accumulators, and for a column range that
+    /// starts inside the rows: the same bits as one tile.
+    #[test]
+    fn tiles_change_no_bit() {
+        let mut rng = Rng::new(21);
+        let w: [[f64; 45]; 11] = normal_matrix(&mut rng);
+        let v: [[f64; 11]; 2] = normal_matrix(&mut rng);
+        let start: [[f64; 45]; 2] = normal_matrix(&mut rng);
+        let weight = |n: usize, k: usize| v[n][k];
+        let one_tile = Tiling {
+            max: 256,
+            in_registers: false,
+        };
+        for order in [RowOrder::Forwards, RowOrder::Backwards] {
+            for from in [0, 8] {
+                let [mut a0, mut a1] = start;
+                let (a0, a1) = (&mut a0[from..], &mut a1[from..]);
+                add_weighted_rows_tiled([a0, a1], &w, from, weight, order, one_tile);
+                let expected = [a0.to_vec(), a1.to_vec()];
+                let mut max = 1;
+                while max <= 256 {
+                    for in_registers in [false, true] {
+                        let tiling = Tiling { max, in_registers };
+                        let [mut b0, mut b1] = start;
+                        let (b0, b1) = (&mut b0[from..], &mut b1[from..]);
+                        add_weighted_rows_tiled(
+                            [&mut *b0, &mut *b1],
+                            &w,
+                            from,
+                            weight,
+                            order,
+                            tiling,
+                        );
+                        assert_eq!([b0.to_vec(), b1.to_vec()], expected, "{tiling:?}");
+                        let mut c0 = start[0];
+                        let c0 = &mut c0[from..];
+                        add_weighted_rows_tiled(
+                            [&mut *c0],
+                            &w,
+                            from,
+                            |_, k| v[0][k],
+                            order,
+                            tiling,
+                        );
+                        assert_eq!(c0, &expected[0][..], "{tiling:?}, one sum");
+                    }
+                    max *= 2;
+                }
+            }
+        }
     }
 
     #[test]
