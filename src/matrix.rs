@@ -256,10 +256,7 @@ fn add_weighted_rows_n<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; 
     weight: impl Fn(usize, usize) -> F,
     order: RowOrder,
 ) {
-    let tiling = Tiling {
-        max: (TILE_BYTES / F::BYTES / N).min(256),
-        in_registers: TILE_BYTES != usize::MAX,
-    };
+    let tiling = Tiling::new(TILE_BYTES, F::BYTES, N);
     add_weighted_rows_tiled(accs, rows, from, weight, order, tiling);
 }
 
@@ -270,6 +267,26 @@ fn add_weighted_rows_n<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; 
 struct Tiling {
     max: usize,
     in_registers: bool,
+}
+
+impl Tiling {
+    /// The tiling for `n` sums of `bytes`-byte floats in `tile_bytes` (see
+    /// [`TILE_BYTES`]): as many columns as fit, rounded down to a power of two.
+    #[inline(always)]
+    const fn new(tile_bytes: usize, bytes: usize, n: usize) -> Self {
+        let columns = tile_bytes / bytes / n;
+        let columns = if columns > 256 {
+            256
+        } else if columns < 1 {
+            1
+        } else {
+            columns
+        };
+        Tiling {
+            max: 1 << columns.ilog2(),
+            in_registers: tile_bytes != usize::MAX,
+        }
+    }
 }
 
 /// [`add_weighted_rows_n`] with the tiling given.
@@ -846,6 +863,18 @@ mod tests {
                         assert_eq!(c0, &expected[0][..], "{tiling:?}, one sum");
                     }
                     max *= 2;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tile_widths_are_powers_of_two() {
+        for tile_bytes in [32, 256, 1024, usize::MAX] {
+            for bytes in [4, 8] {
+                for n in 1..=8 {
+                    let max = Tiling::new(tile_bytes, bytes, n).max;
+                    assert!(max.is_power_of_two() && max <= 256, "{n}×{bytes}: {max}");
                 }
             }
         }
