@@ -62,11 +62,12 @@
 //! | what | bytes |
 //! |---|---|
 //! | [`Params`] (the model) | s·P, rounded up to a multiple of 16 |
-//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(2H + V) + H·(H + V) + H + 1) + w·(T + 2) + 16, plus up to 64 bytes of alignment padding (w = 8 on 64-bit targets, 4 on 32-bit ones); exactly [`Trainer::BYTES`] |
+//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(2H + V) + H·(H + V) + H + 1) + w·(T + 2) + 16 (w = 8 on 64-bit targets, 4 on 32-bit ones), plus padding: on x86 each of the cache's T + 2H rows ([`Row`]) rounds up to a multiple of [`ROW_ALIGN`] bytes (16; 64 with AVX-512), and the parts to their alignment, less than 64 + `ROW_ALIGN` bytes; exactly [`Trainer::BYTES`] |
 //! | [`Sampler`] (inference: the hidden state and logits, plus three references) | s·(H + V) + 3 pointers; each character drawn also uses 8·V bytes of stack |
 //!
 //! For V = 65, H = 100, T = 25 in f32 that is 92,672 bytes of parameters and
-//! 278,496 bytes of trainer (on a 64-bit target). Both types have a `const ZERO` and in-place
+//! 279,696 bytes of trainer (on x86-64 without AVX; 290,496 with AVX-512).
+//! Both types have a `const ZERO` and in-place
 //! initialisation, so they can live in a `static` (or a `Box`) instead of a small
 //! stack.
 

@@ -260,6 +260,82 @@ fn add_weighted_rows_n<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; 
     add_weighted_rows_tiled(accs, rows, from, weight, order, tiling);
 }
 
+// ANCHOR_END: matvec_transposed
+
+// ANCHOR: add_rows
+/// The rows of [`add_weighted_rows_n`], columns `col .. col + W`, added to
+/// `sums`: four at a time by [`weighted4`], the rows left over one at a time
+/// (as by [`axpy`]), in the given order.
+#[inline(always)]
+fn add_rows_to<F, const C: usize, const N: usize, const W: usize, Rw, S>(
+    sums: &mut [S; N],
+    rows: &[Rw],
+    col: usize,
+    weight: &impl Fn(usize, usize) -> F,
+    order: RowOrder,
+) where
+    F: Float,
+    Rw: Borrow<[F; C]>,
+    S: BorrowMut<[F; W]>,
+{
+    let blocks = rows.chunks_exact(4);
+    let done = rows.len() - blocks.remainder().len();
+    #[allow(clippy::needless_range_loop)] // j indexes four rows and N sums alike
+    let add_block = |sums: &mut [S; N], b: usize, block: &[Rw]| {
+        let k: [[F; 4]; N] =
+            core::array::from_fn(|n| core::array::from_fn(|r| weight(n, 4 * b + r)));
+        let x: [&[F; W]; 4] = core::array::from_fn(|r| piece_of(block[r].borrow(), col));
+        for j in 0..W {
+            let x_j = [x[0][j], x[1][j], x[2][j], x[3][j]];
+            for (s, &k) in sums.iter_mut().zip(&k) {
+                s.borrow_mut()[j] += weighted4(k, x_j);
+            }
+        }
+    };
+    let add_row = |sums: &mut [S; N], i: usize, row: &Rw| {
+        let x: &[F; W] = piece_of(row.borrow(), col);
+        for (n, s) in sums.iter_mut().enumerate() {
+            let k = weight(n, i);
+            for (s_j, &x_j) in s.borrow_mut().iter_mut().zip(x) {
+                *s_j += k * x_j; // as axpy
+            }
+        }
+    };
+    let rest = blocks.remainder().iter().enumerate();
+    match order {
+        RowOrder::Forwards => {
+            for (b, block) in blocks.enumerate() {
+                add_block(sums, b, block);
+            }
+            for (k, row) in rest {
+                add_row(sums, done + k, row);
+            }
+        }
+        RowOrder::Backwards => {
+            for (k, row) in rest.rev() {
+                add_row(sums, done + k, row);
+            }
+            for (b, block) in blocks.enumerate().rev() {
+                add_block(sums, b, block);
+            }
+        }
+    }
+}
+
+/// Columns `col .. col + W` of a row.
+#[inline(always)]
+fn piece_of<F, const C: usize, const W: usize>(row: &[F; C], col: usize) -> &[F; W] {
+    row[col..col + W].try_into().expect("W columns")
+}
+
+/// `k[0] x[0] + k[1] x[1] + k[2] x[2] + k[3] x[3]`, always summed in this order,
+/// so every product built from it rounds the same way.
+#[inline(always)]
+fn weighted4<F: Float>(k: [F; 4], x: [F; 4]) -> F {
+    (k[0] * x[0] + k[1] * x[1]) + (k[2] * x[2] + k[3] * x[3])
+}
+// ANCHOR_END: add_rows
+
 /// How [`add_weighted_rows_tiled`] splits the columns: into tiles of at most
 /// `max` columns (a power of two, at most 256), their sums copied into
 /// registers or summed in place.
@@ -367,6 +443,7 @@ const TILE_BYTES: usize = if cfg!(target_feature = "avx512f") {
     usize::MAX
 };
 
+// ANCHOR: tile
 /// Columns `from + c0 .. from + c0 + W` of [`add_weighted_rows_n`]: with
 /// tiles (see [`TILE_BYTES`]), the sums are copied into a local array that the
 /// compiler keeps in registers; without, they are summed where they are.
@@ -396,94 +473,22 @@ fn weighted_rows_tile<
         }
     }
 }
-
-/// The rows of [`add_weighted_rows_n`], columns `col .. col + W`, added to
-/// `sums`: four at a time by [`weighted4`], the rows left over one at a time
-/// (as by [`axpy`]), in the given order.
-#[inline(always)]
-fn add_rows_to<F, const C: usize, const N: usize, const W: usize, Rw, S>(
-    sums: &mut [S; N],
-    rows: &[Rw],
-    col: usize,
-    weight: &impl Fn(usize, usize) -> F,
-    order: RowOrder,
-) where
-    F: Float,
-    Rw: Borrow<[F; C]>,
-    S: BorrowMut<[F; W]>,
-{
-    let blocks = rows.chunks_exact(4);
-    let done = rows.len() - blocks.remainder().len();
-    #[allow(clippy::needless_range_loop)] // j indexes four rows and N sums alike
-    let add_block = |sums: &mut [S; N], b: usize, block: &[Rw]| {
-        let k: [[F; 4]; N] =
-            core::array::from_fn(|n| core::array::from_fn(|r| weight(n, 4 * b + r)));
-        let x: [&[F; W]; 4] = core::array::from_fn(|r| piece_of(block[r].borrow(), col));
-        for j in 0..W {
-            let x_j = [x[0][j], x[1][j], x[2][j], x[3][j]];
-            for (s, &k) in sums.iter_mut().zip(&k) {
-                s.borrow_mut()[j] += weighted4(k, x_j);
-            }
-        }
-    };
-    let add_row = |sums: &mut [S; N], i: usize, row: &Rw| {
-        let x: &[F; W] = piece_of(row.borrow(), col);
-        for (n, s) in sums.iter_mut().enumerate() {
-            let k = weight(n, i);
-            for (s_j, &x_j) in s.borrow_mut().iter_mut().zip(x) {
-                *s_j += k * x_j; // as axpy
-            }
-        }
-    };
-    let rest = blocks.remainder().iter().enumerate();
-    match order {
-        RowOrder::Forwards => {
-            for (b, block) in blocks.enumerate() {
-                add_block(sums, b, block);
-            }
-            for (k, row) in rest {
-                add_row(sums, done + k, row);
-            }
-        }
-        RowOrder::Backwards => {
-            for (k, row) in rest.rev() {
-                add_row(sums, done + k, row);
-            }
-            for (b, block) in blocks.enumerate().rev() {
-                add_block(sums, b, block);
-            }
-        }
-    }
-}
-
-/// Columns `col .. col + W` of a row.
-#[inline(always)]
-fn piece_of<F, const C: usize, const W: usize>(row: &[F; C], col: usize) -> &[F; W] {
-    row[col..col + W].try_into().expect("W columns")
-}
-
-/// `k[0] x[0] + k[1] x[1] + k[2] x[2] + k[3] x[3]`, always summed in this order,
-/// so every product built from it rounds the same way.
-#[inline(always)]
-fn weighted4<F: Float>(k: [F; 4], x: [F; 4]) -> F {
-    (k[0] * x[0] + k[1] * x[1]) + (k[2] * x[2] + k[3] * x[3])
-}
-// ANCHOR_END: matvec_transposed
+// ANCHOR_END: tile
 
 // ANCHOR: matmat_transposed
 /// `outs[t] += Wᵀ vs[t]` for every t: [`matvec_transposed_add`] for a batch of
 /// vectors.
 ///
-/// Shapes: `W`: R×C; each `vs[t]`: R; each `outs[t]`: C (as many as `vs`).
-/// One product alone uses every element of `W` it reads for a single
-/// multiply-add, and a matrix of tens of kilobytes comes from the slower L2
-/// cache each time. Here each block of four rows is read once and then used
-/// for every t while it sits in the L1 cache; the outputs, a few kilobytes,
-/// stay there too. Two t at a time share every read of those rows, which
-/// leaves fewer loads than multiply-adds. That is the point of taking
-/// products out of the recurrence whenever they do not depend on it. Each
-/// `outs[t]` is summed in the same order as by [`matvec_transposed_add`], so
-/// the results are equal bit for bit (tested).
+/// Shapes: `W`: R×C (rows plain or [`Row`]s); each `vs[t]`: R; each
+/// `outs[t]`: C (as many as `vs`). One product alone uses every element of
+/// `W` it reads for a single multiply-add, and a matrix of tens of kilobytes
+/// comes from the slower L2 cache each time. Here 32 rows at a time are read
+/// once and then used for every t while they sit in the L1 cache; the
+/// outputs, a few kilobytes, stay there too. Two t at a time share every
+/// read of those rows, which leaves fewer loads than multiply-adds. That is
+/// the point of taking products out of the recurrence whenever they do not
+/// depend on it. Each `outs[t]` is summed in the same order as by
+/// [`matvec_transposed_add`], so the results are equal bit for bit (tested).
 ///
 /// ```
 /// use min_char_rnn::matmat_transposed_add;
@@ -538,10 +543,11 @@ pub fn matvec_transposed_add_reference<F: Float, const R: usize, const C: usize>
 /// outer products, i.e. the matrix product of the stacked `u`s, transposed,
 /// with the stacked `v`s.
 ///
-/// Row i of A is `Σ_t u_t[i]·v_t`, built in place four t at a time, so each
-/// element of A is loaded and stored once per four t; two rows at a time
-/// share every read of the v_t.
-/// Shapes: `A`: R×C; each u_t: R; each v_t: C.
+/// Row i of A is `Σ_t u_t[i]·v_t`, a sum of the rows v_t weighted by
+/// `u_t[i]`, built four t at a time (in registers where the target has
+/// enough, with AVX or AVX-512); two rows of A at a time share every read of
+/// the v_t. Shapes: `A`: R×C; each u_t: R; each v_t: C (plain or a
+/// [`Row`]).
 ///
 /// ```
 /// use min_char_rnn::sum_outer;
