@@ -256,76 +256,85 @@ fn add_weighted_rows_n<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; 
     weight: impl Fn(usize, usize) -> F,
     order: RowOrder,
 ) {
-    let tiling = Tiling::new(TILE_BYTES, F::BYTES, N);
-    add_weighted_rows_tiled(accs, rows, from, weight, order, tiling);
+    if cfg!(any(target_feature = "avx", target_feature = "avx512f")) {
+        let tiling = Tiling::new(TILE_BYTES, F::BYTES, N);
+        add_weighted_rows_tiled(accs, rows, from, weight, order, tiling);
+    } else {
+        // Sums in place, one pass: no tiles to compile (see `TILE_BYTES`).
+        let width = accs.first().map_or(0, |acc| acc.len());
+        add_rows_to(&mut { accs }, rows, (from, width), &weight, order);
+    }
 }
 
 // ANCHOR_END: matvec_transposed
 
 // ANCHOR: add_rows
-/// The rows of [`add_weighted_rows_n`], columns `col .. col + W`, added to
-/// `sums`: four at a time by [`weighted4`], the rows left over one at a time
-/// (as by [`axpy`]), in the given order.
+/// The rows of [`add_weighted_rows_n`], columns `col .. col + width`, added
+/// to `sums` (each `width` long): four at a time by [`weighted4`], the rows
+/// left over one at a time (as by [`axpy`]), in the given order.
 #[inline(always)]
-fn add_rows_to<F, const C: usize, const N: usize, const W: usize, Rw, S>(
-    sums: &mut [S; N],
+fn add_rows_to<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; C]>>(
+    sums: &mut [&mut [F]; N],
     rows: &[Rw],
-    col: usize,
+    columns: (usize, usize),
     weight: &impl Fn(usize, usize) -> F,
     order: RowOrder,
-) where
-    F: Float,
-    Rw: Borrow<[F; C]>,
-    S: BorrowMut<[F; W]>,
-{
+) {
     let blocks = rows.chunks_exact(4);
     let done = rows.len() - blocks.remainder().len();
-    #[allow(clippy::needless_range_loop)] // j indexes four rows and N sums alike
-    let add_block = |sums: &mut [S; N], b: usize, block: &[Rw]| {
-        let k: [[F; 4]; N] =
-            core::array::from_fn(|n| core::array::from_fn(|r| weight(n, 4 * b + r)));
-        let x: [&[F; W]; 4] = core::array::from_fn(|r| piece_of(block[r].borrow(), col));
-        for j in 0..W {
-            let x_j = [x[0][j], x[1][j], x[2][j], x[3][j]];
-            for (s, &k) in sums.iter_mut().zip(&k) {
-                s.borrow_mut()[j] += weighted4(k, x_j);
-            }
-        }
-    };
-    let add_row = |sums: &mut [S; N], i: usize, row: &Rw| {
-        let x: &[F; W] = piece_of(row.borrow(), col);
-        for (n, s) in sums.iter_mut().enumerate() {
-            let k = weight(n, i);
-            for (s_j, &x_j) in s.borrow_mut().iter_mut().zip(x) {
-                *s_j += k * x_j; // as axpy
-            }
-        }
-    };
     let rest = blocks.remainder().iter().enumerate();
     match order {
         RowOrder::Forwards => {
             for (b, block) in blocks.enumerate() {
-                add_block(sums, b, block);
+                add_block(sums, 4 * b, block, columns, weight);
             }
             for (k, row) in rest {
-                add_row(sums, done + k, row);
+                add_row(sums, done + k, row, columns, weight);
             }
         }
         RowOrder::Backwards => {
             for (k, row) in rest.rev() {
-                add_row(sums, done + k, row);
+                add_row(sums, done + k, row, columns, weight);
             }
             for (b, block) in blocks.enumerate().rev() {
-                add_block(sums, b, block);
+                add_block(sums, 4 * b, block, columns, weight);
             }
         }
     }
 }
 
-/// Columns `col .. col + W` of a row.
+/// Rows `i .. i + 4` (`block`) of [`add_rows_to`].
 #[inline(always)]
-fn piece_of<F, const C: usize, const W: usize>(row: &[F; C], col: usize) -> &[F; W] {
-    row[col..col + W].try_into().expect("W columns")
+fn add_block<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; C]>>(
+    sums: &mut [&mut [F]; N],
+    i: usize,
+    block: &[Rw],
+    (col, width): (usize, usize),
+    weight: &impl Fn(usize, usize) -> F,
+) {
+    let k: [[F; 4]; N] = core::array::from_fn(|n| core::array::from_fn(|r| weight(n, i + r)));
+    let [x0, x1, x2, x3] = core::array::from_fn(|r| &block[r].borrow()[col..col + width]);
+    let x = x0.iter().zip(x1).zip(x2).zip(x3);
+    for (j, (((&x0, &x1), &x2), &x3)) in x.enumerate() {
+        for (s, &k) in sums.iter_mut().zip(&k) {
+            s[j] += weighted4(k, [x0, x1, x2, x3]);
+        }
+    }
+}
+
+/// Row `i` of [`add_rows_to`], alone.
+#[inline(always)]
+fn add_row<F: Float, const C: usize, const N: usize>(
+    sums: &mut [&mut [F]; N],
+    i: usize,
+    row: &impl Borrow<[F; C]>,
+    (col, width): (usize, usize),
+    weight: &impl Fn(usize, usize) -> F,
+) {
+    let x = &row.borrow()[col..col + width];
+    for (n, s) in sums.iter_mut().enumerate() {
+        axpy(weight(n, i), x, s);
+    }
 }
 
 /// `k[0] x[0] + k[1] x[1] + k[2] x[2] + k[3] x[3]`, always summed in this order,
@@ -434,7 +443,8 @@ fn add_weighted_rows_tiled<F: Float, const C: usize, const N: usize, Rw: Borrow<
 /// or AVX (8 of 16 of 32). With fewer registers (SSE2's 16 of 16 bytes, a
 /// microcontroller's 32 floats) the sums of a whole row do not fit beside the
 /// weights, and tiles narrow enough to fit were slower (measured with SSE2):
-/// one tile is as wide as the row and its sums live in memory.
+/// there the sums stay in place, in one pass over all columns, and no tiles
+/// are compiled (`usize::MAX` here stands for "no tiles").
 const TILE_BYTES: usize = if cfg!(target_feature = "avx512f") {
     1024
 } else if cfg!(target_feature = "avx") {
@@ -460,16 +470,23 @@ fn weighted_rows_tile<
     c0: usize,
     (from, weight, order, in_registers): (usize, &impl Fn(usize, usize) -> F, RowOrder, bool),
 ) {
-    let mut tile = accs
-        .each_mut()
-        .map(|acc| <&mut [F; W]>::try_from(&mut acc[c0..c0 + W]).expect("W columns"));
+    let mut tile = accs.each_mut().map(|acc| &mut acc[c0..c0 + W]);
+    let columns = (from + c0, W);
     if !in_registers {
-        add_rows_to(&mut tile, rows, from + c0, weight, order);
+        add_rows_to(&mut tile, rows, columns, weight, order);
     } else {
-        let mut sums: [[F; W]; N] = tile.each_ref().map(|acc| **acc);
-        add_rows_to(&mut sums, rows, from + c0, weight, order);
+        let mut sums: [[F; W]; N] = tile
+            .each_ref()
+            .map(|acc| (&acc[..]).try_into().expect("W columns"));
+        add_rows_to(
+            &mut sums.each_mut().map(|s| &mut s[..]),
+            rows,
+            columns,
+            weight,
+            order,
+        );
         for (acc, s) in tile.iter_mut().zip(&sums) {
-            **acc = *s;
+            acc.copy_from_slice(s);
         }
     }
 }
