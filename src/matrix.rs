@@ -257,8 +257,8 @@ fn add_weighted_rows_n<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; 
     order: RowOrder,
 ) {
     if cfg!(any(target_feature = "avx", target_feature = "avx512f")) {
-        let tiling = Tiling::new(TILE_BYTES, F::BYTES, N);
-        add_weighted_rows_tiled(accs, rows, from, weight, order, tiling);
+        let max = tile_columns(TILE_BYTES, F::BYTES, N);
+        add_weighted_rows_tiled(accs, rows, from, weight, order, max);
     } else {
         // Sums in place, one pass: no tiles to compile (see `TILE_BYTES`).
         let width = accs.first().map_or(0, |acc| acc.len());
@@ -345,36 +345,22 @@ fn weighted4<F: Float>(k: [F; 4], x: [F; 4]) -> F {
 }
 // ANCHOR_END: add_rows
 
-/// How [`add_weighted_rows_tiled`] splits the columns: into tiles of at most
-/// `max` columns (a power of two, at most 256), their sums copied into
-/// registers or summed in place.
-#[derive(Clone, Copy, Debug)]
-struct Tiling {
-    max: usize,
-    in_registers: bool,
-}
-
-impl Tiling {
-    /// The tiling for `n` sums of `bytes`-byte floats in `tile_bytes` (see
-    /// [`TILE_BYTES`]): as many columns as fit, rounded down to a power of two.
-    #[inline(always)]
-    const fn new(tile_bytes: usize, bytes: usize, n: usize) -> Self {
-        let columns = tile_bytes / bytes / n;
-        let columns = if columns > 256 {
-            256
-        } else if columns < 1 {
-            1
-        } else {
-            columns
-        };
-        Tiling {
-            max: 1 << columns.ilog2(),
-            in_registers: tile_bytes != usize::MAX,
-        }
+/// How many columns a tile of [`add_weighted_rows_tiled`] may have, for `n`
+/// sums of `bytes`-byte floats in `tile_bytes` (see [`TILE_BYTES`]): as many
+/// as fit, rounded down to a power of two, at most 256.
+const fn tile_columns(tile_bytes: usize, bytes: usize, n: usize) -> usize {
+    let columns = tile_bytes / bytes / n;
+    if columns >= 256 {
+        256
+    } else if columns < 1 {
+        1
+    } else {
+        1 << columns.ilog2()
     }
 }
 
-/// [`add_weighted_rows_n`] with the tiling given.
+/// [`add_weighted_rows_n`] in tiles of at most `max` columns (a power of
+/// two, at most 256), each tile's sums in registers.
 #[inline(always)]
 fn add_weighted_rows_tiled<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; C]>>(
     mut accs: [&mut [F]; N],
@@ -382,11 +368,11 @@ fn add_weighted_rows_tiled<F: Float, const C: usize, const N: usize, Rw: Borrow<
     from: usize,
     weight: impl Fn(usize, usize) -> F,
     order: RowOrder,
-    Tiling { max, in_registers }: Tiling,
+    max: usize,
 ) {
     let n = accs.first().map_or(0, |acc| acc.len());
     let accs = &mut accs;
-    let args = (from, &weight, order, in_registers);
+    let args = (from, &weight, order);
     if n == C && C <= max {
         return weighted_rows_tile::<F, C, N, C, Rw>(accs, rows, 0, args);
     }
@@ -440,23 +426,21 @@ fn add_weighted_rows_tiled<F: Float, const C: usize, const N: usize, Rw: Borrow<
 
 /// How many bytes of sums a column tile of [`add_weighted_rows_n`] keeps in
 /// registers: half the vector registers with AVX-512 (16 of 32 of 64 bytes)
-/// or AVX (8 of 16 of 32). With fewer registers (SSE2's 16 of 16 bytes, a
-/// microcontroller's 32 floats) the sums of a whole row do not fit beside the
-/// weights, and tiles narrow enough to fit were slower (measured with SSE2):
-/// there the sums stay in place, in one pass over all columns, and no tiles
-/// are compiled (`usize::MAX` here stands for "no tiles").
+/// or AVX (8 of 16 of 32). Without AVX there are no tiles: with fewer
+/// registers (SSE2's 16 of 16 bytes, a microcontroller's 32 floats) the sums
+/// of a whole row do not fit beside the weights, and tiles narrow enough to
+/// fit were slower (measured with SSE2), so the sums stay in place, in one
+/// pass over all columns.
 const TILE_BYTES: usize = if cfg!(target_feature = "avx512f") {
     1024
-} else if cfg!(target_feature = "avx") {
-    256
 } else {
-    usize::MAX
+    256
 };
 
 // ANCHOR: tile
-/// Columns `from + c0 .. from + c0 + W` of [`add_weighted_rows_n`]: with
-/// tiles (see [`TILE_BYTES`]), the sums are copied into a local array that the
-/// compiler keeps in registers; without, they are summed where they are.
+/// Columns `from + c0 .. from + c0 + W` of [`add_weighted_rows_tiled`]: the
+/// sums are copied into a local array, which the compiler keeps in
+/// registers while every row passes, and stored back once.
 #[inline(always)]
 fn weighted_rows_tile<
     F: Float,
@@ -468,26 +452,16 @@ fn weighted_rows_tile<
     accs: &mut [&mut [F]; N],
     rows: &[Rw],
     c0: usize,
-    (from, weight, order, in_registers): (usize, &impl Fn(usize, usize) -> F, RowOrder, bool),
+    (from, weight, order): (usize, &impl Fn(usize, usize) -> F, RowOrder),
 ) {
     let mut tile = accs.each_mut().map(|acc| &mut acc[c0..c0 + W]);
-    let columns = (from + c0, W);
-    if !in_registers {
-        add_rows_to(&mut tile, rows, columns, weight, order);
-    } else {
-        let mut sums: [[F; W]; N] = tile
-            .each_ref()
-            .map(|acc| (&acc[..]).try_into().expect("W columns"));
-        add_rows_to(
-            &mut sums.each_mut().map(|s| &mut s[..]),
-            rows,
-            columns,
-            weight,
-            order,
-        );
-        for (acc, s) in tile.iter_mut().zip(&sums) {
-            acc.copy_from_slice(s);
-        }
+    let mut sums: [[F; W]; N] = tile
+        .each_ref()
+        .map(|acc| (&acc[..]).try_into().expect("W columns"));
+    let mut sums_ref = sums.each_mut().map(|s| &mut s[..]);
+    add_rows_to(&mut sums_ref, rows, (from + c0, W), weight, order);
+    for (acc, s) in tile.iter_mut().zip(&sums) {
+        acc.copy_from_slice(s);
     }
 }
 // ANCHOR_END: tile
@@ -838,9 +812,9 @@ mod tests {
         assert_eq!((forwards, backwards), ([0.0], [0.75]));
     }
 
-    /// Every tiling of the columns, sums in registers or in place, in both
-    /// orders, for one and two accumulators, and for a column range that
-    /// starts inside the rows: the same bits as one tile.
+    /// Tiles of every width, in both orders, for one and two sums, and for a
+    /// column range that starts inside the rows: the same bits as the sums
+    /// in place in one pass (the path without AVX).
     #[test]
     fn tiles_change_no_bit() {
         let mut rng = Rng::new(21);
@@ -848,43 +822,21 @@ mod tests {
         let v: [[f64; 11]; 2] = normal_matrix(&mut rng);
         let start: [[f64; 45]; 2] = normal_matrix(&mut rng);
         let weight = |n: usize, k: usize| v[n][k];
-        let one_tile = Tiling {
-            max: 256,
-            in_registers: false,
-        };
         for order in [RowOrder::Forwards, RowOrder::Backwards] {
             for from in [0, 8] {
                 let [mut a0, mut a1] = start;
-                let (a0, a1) = (&mut a0[from..], &mut a1[from..]);
-                add_weighted_rows_tiled([a0, a1], &w, from, weight, order, one_tile);
-                let expected = [a0.to_vec(), a1.to_vec()];
+                let mut in_place = [&mut a0[from..], &mut a1[from..]];
+                add_rows_to(&mut in_place, &w, (from, 45 - from), &weight, order);
                 let mut max = 1;
                 while max <= 256 {
-                    for in_registers in [false, true] {
-                        let tiling = Tiling { max, in_registers };
-                        let [mut b0, mut b1] = start;
-                        let (b0, b1) = (&mut b0[from..], &mut b1[from..]);
-                        add_weighted_rows_tiled(
-                            [&mut *b0, &mut *b1],
-                            &w,
-                            from,
-                            weight,
-                            order,
-                            tiling,
-                        );
-                        assert_eq!([b0.to_vec(), b1.to_vec()], expected, "{tiling:?}");
-                        let mut c0 = start[0];
-                        let c0 = &mut c0[from..];
-                        add_weighted_rows_tiled(
-                            [&mut *c0],
-                            &w,
-                            from,
-                            |_, k| v[0][k],
-                            order,
-                            tiling,
-                        );
-                        assert_eq!(c0, &expected[0][..], "{tiling:?}, one sum");
-                    }
+                    let [mut b0, mut b1] = start;
+                    let (b0, b1) = (&mut b0[from..], &mut b1[from..]);
+                    add_weighted_rows_tiled([&mut *b0, &mut *b1], &w, from, weight, order, max);
+                    assert_eq!([&*b0, &*b1], [&*in_place[0], &*in_place[1]], "max {max}");
+                    let mut c0 = start[0];
+                    let c0 = &mut c0[from..];
+                    add_weighted_rows_tiled([&mut *c0], &w, from, |_, k| v[0][k], order, max);
+                    assert_eq!(&*c0, &*in_place[0], "max {max}, one sum");
                     max *= 2;
                 }
             }
@@ -893,10 +845,10 @@ mod tests {
 
     #[test]
     fn tile_widths_are_powers_of_two() {
-        for tile_bytes in [32, 256, 1024, usize::MAX] {
+        for tile_bytes in [32, 256, 1024, 1 << 20] {
             for bytes in [4, 8] {
                 for n in 1..=8 {
-                    let max = Tiling::new(tile_bytes, bytes, n).max;
+                    let max = tile_columns(tile_bytes, bytes, n);
                     assert!(max.is_power_of_two() && max <= 256, "{n}×{bytes}: {max}");
                 }
             }
