@@ -91,12 +91,13 @@ pub fn tanh_backward<F: Float, const H: usize>(
 /// read (it changes only the rounding); [`backward`] alternates it from step
 /// to step, see [`RowOrder`]. Shapes: `dhraw`, `dhnext`: H.
 #[allow(non_snake_case)] // Whh: the book's symbol
-pub fn hidden_backward<F: Float, const H: usize>(
-    Whh: &[impl core::borrow::Borrow<[F; H]>; H],
+pub fn hidden_backward<F: Float, const V: usize, const H: usize>(
+    params: &Params<F, V, H>,
     dhraw: &Vector<F, H>,
     dhnext: &mut Vector<F, H>,
     order: RowOrder,
 ) {
+    let Params { Whh, .. } = params;
     // ANCHOR: B6_dhnext
     dhnext.fill(F::ZERO);
     matvec_transposed_add_ordered(Whh, dhraw, dhnext, order); // dhnext = Whhᵀ dhraw
@@ -171,7 +172,7 @@ pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
         axpy(F::ONE, &cache.dhraws[t], &mut dh); //               B3: dh = Whyᵀ dy_t + dhnext
         tanh_backward(&cache.hs[t].0, &dh, &mut cache.dhraws[t]); // B4
         hidden_backward(
-            &params.Whh,
+            params,
             &cache.dhraws[t],
             &mut dhnext,
             RowOrder::alternating(t),
