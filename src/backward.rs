@@ -171,12 +171,11 @@ pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
         let mut dh = dhnext;
         axpy(F::ONE, &cache.dhraws[t], &mut dh); //               B3: dh = Whyᵀ dy_t + dhnext
         tanh_backward(&cache.hs[t].0, &dh, &mut cache.dhraws[t]); // B4
-        hidden_backward(
-            params,
-            &cache.dhraws[t],
-            &mut dhnext,
-            RowOrder::alternating(t),
-        ); // B6
+        if t > 0 {
+            // B6; at t = 0 it would flow into hprev, outside the window
+            let order = RowOrder::alternating(t);
+            hidden_backward(params, &cache.dhraws[t], &mut dhnext, order);
+        }
     }
     weight_gradients(cache, hprev, grads); //                   B2, B5
     // ANCHOR_END: backward_loop
