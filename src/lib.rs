@@ -75,6 +75,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// Only for `f32::mul_add` / `f64::mul_add`: see `FUSED_MULTIPLY_ADD`.
+#[cfg(feature = "std")]
+extern crate std;
+
 mod activation;
 mod adagrad;
 pub mod approx;
@@ -106,7 +110,7 @@ pub use checkpoint::{
 };
 pub use clip::{CLIP, clip};
 pub use error::Error;
-pub use float::Float;
+pub use float::{FUSED_MULTIPLY_ADD, Float};
 pub use forward::{
     Cache, forward, hidden_forward, hidden_forward_transposed, logits_forward,
     logits_forward_batch, loss_forward,

@@ -14,7 +14,7 @@
 //! | [`dot`] | `a · b` | a, b: N |
 //! | [`transpose`] | `t = Aᵀ` | A: R×C, t: C×R |
 
-use crate::float::Float;
+use crate::float::{FUSED_MULTIPLY_ADD, Float};
 use core::borrow::{Borrow, BorrowMut};
 
 // ANCHOR: types
@@ -99,11 +99,11 @@ pub fn dot<F: Float>(a: &[F], b: &[F]) -> F {
     let (b_main, b_rest) = b.split_at(n - n % LANES);
     for (x, y) in a_main.chunks_exact(LANES).zip(b_main.chunks_exact(LANES)) {
         for k in 0..LANES {
-            acc[k] += x[k] * y[k];
+            acc[k] = x[k].mul_add(y[k], acc[k]); // acc[k] + x[k] y[k]
         }
     }
     for (k, (x, y)) in a_rest.iter().zip(b_rest).enumerate() {
-        acc[k] += *x * *y;
+        acc[k] = x.mul_add(*y, acc[k]);
     }
     let s4 = [
         acc[0] + acc[4],
@@ -118,11 +118,12 @@ pub fn dot<F: Float>(a: &[F], b: &[F]) -> F {
 // ANCHOR: axpy
 /// `y += alpha · x`, element by element (BLAS's "axpy").
 ///
-/// Every element is independent, so this loop vectorises as written.
+/// Every element is independent, so this loop vectorises as written. Each
+/// multiply-add is one [`Float::mul_add`]: fused where the target has FMA.
 #[inline]
 pub fn axpy<F: Float>(alpha: F, x: &[F], y: &mut [F]) {
     for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += alpha * *xi;
+        *yi = alpha.mul_add(*xi, *yi); // yi + alpha xi
     }
 }
 // ANCHOR_END: axpy
@@ -247,7 +248,7 @@ fn add_weighted_rows<F: Float, const C: usize>(
 /// [`TILE_BYTES`]): each element of the accumulators is loaded and stored
 /// once per tile, not once per four rows. Neither changes a bit: each
 /// element is summed in the order the rows are given, four at a time by
-/// [`weighted4`], the rows left over one at a time, as by [`axpy`].
+/// [`add_weighted4`], the rows left over one at a time, as by [`axpy`].
 #[inline(always)]
 fn add_weighted_rows_n<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; C]>>(
     accs: [&mut [F]; N],
@@ -270,7 +271,7 @@ fn add_weighted_rows_n<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; 
 
 // ANCHOR: add_rows
 /// The rows of [`add_weighted_rows_n`], columns `col .. col + width`, added
-/// to `sums` (each `width` long): four at a time by [`weighted4`], the rows
+/// to `sums` (each `width` long): four at a time by [`add_weighted4`], the rows
 /// left over one at a time (as by [`axpy`]), in the given order.
 #[inline(always)]
 fn add_rows_to<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; C]>>(
@@ -317,7 +318,7 @@ fn add_block<F: Float, const C: usize, const N: usize, Rw: Borrow<[F; C]>>(
     let x = x0.iter().zip(x1).zip(x2).zip(x3);
     for (j, (((&x0, &x1), &x2), &x3)) in x.enumerate() {
         for (s, &k) in sums.iter_mut().zip(&k) {
-            s[j] += weighted4(k, [x0, x1, x2, x3]);
+            s[j] = add_weighted4(s[j], k, [x0, x1, x2, x3]);
         }
     }
 }
@@ -337,11 +338,24 @@ fn add_row<F: Float, const C: usize, const N: usize>(
     }
 }
 
-/// `k[0] x[0] + k[1] x[1] + k[2] x[2] + k[3] x[3]`, always summed in this order,
-/// so every product built from it rounds the same way.
+/// `s + k[0] x[0] + k[1] x[1] + k[2] x[2] + k[3] x[3]`, always in the same
+/// order, so every product built from it rounds the same way.
+///
+/// Without FMA, the four products are summed first and added to `s` once:
+/// one load and store of `s` per four rows where the sums stay in memory.
+/// With FMA, four fused multiply-adds into `s`, one row after another:
+/// exactly four [`axpy`] steps, and half the instructions of a multiply and
+/// an add each.
 #[inline(always)]
-fn weighted4<F: Float>(k: [F; 4], x: [F; 4]) -> F {
-    (k[0] * x[0] + k[1] * x[1]) + (k[2] * x[2] + k[3] * x[3])
+fn add_weighted4<F: Float>(s: F, k: [F; 4], x: [F; 4]) -> F {
+    if FUSED_MULTIPLY_ADD {
+        let s = k[0].mul_add(x[0], s);
+        let s = k[1].mul_add(x[1], s);
+        let s = k[2].mul_add(x[2], s);
+        k[3].mul_add(x[3], s)
+    } else {
+        s + ((k[0] * x[0] + k[1] * x[1]) + (k[2] * x[2] + k[3] * x[3]))
+    }
 }
 // ANCHOR_END: add_rows
 
@@ -625,7 +639,7 @@ fn four_rows_of_block<F: Float, const R: usize, const C: usize>(
         for (r, acc_r) in acc.iter_mut().enumerate() {
             let k: [F; 4] = core::array::from_fn(|q| us[4 * b + q][i0 + r]);
             for (j, acc_rj) in acc_r.iter_mut().enumerate() {
-                *acc_rj += weighted4(k, [v[0][j], v[1][j], v[2][j], v[3][j]]);
+                *acc_rj = add_weighted4(*acc_rj, k, [v[0][j], v[1][j], v[2][j], v[3][j]]);
             }
         }
     }
@@ -784,22 +798,18 @@ mod tests {
             core::array::from_fn(|_| core::array::from_fn(|_| rng.normal() as f32 * 1e3));
         let v: [f32; 9] = core::array::from_fn(|_| rng.normal() as f32);
         let start: [f32; 3] = core::array::from_fn(|_| rng.normal() as f32);
-        let block = |b: usize, j: usize| {
+        let block = |s: f32, b: usize, j: usize| {
             let k = core::array::from_fn(|r| v[4 * b + r]);
-            weighted4(k, core::array::from_fn(|r| w[4 * b + r][j]))
+            add_weighted4(s, k, core::array::from_fn(|r| w[4 * b + r][j]))
         };
+        let row8 = |s: f32, j: usize| Float::mul_add(v[8], w[8][j], s);
         let (mut forwards, mut backwards) = (start, start);
         matvec_transposed_add_ordered(&w, &v, &mut forwards, RowOrder::Forwards);
         matvec_transposed_add_ordered(&w, &v, &mut backwards, RowOrder::Backwards);
         for j in 0..3 {
-            assert_eq!(
-                forwards[j],
-                ((start[j] + block(0, j)) + block(1, j)) + v[8] * w[8][j]
-            );
-            assert_eq!(
-                backwards[j],
-                ((start[j] + v[8] * w[8][j]) + block(1, j)) + block(0, j)
-            );
+            let s = start[j];
+            assert_eq!(forwards[j], row8(block(block(s, 0, j), 1, j), j));
+            assert_eq!(backwards[j], block(block(row8(s, j), 1, j), 0, j));
         }
         // And they can differ: 1 + 0.75 − 1e8 + 1e8 is 0 one way round, 0.75
         // the other (f32 spaces its values 8 apart near 1e8).
