@@ -56,9 +56,9 @@ fn reduce<F: Float>(x: F) -> (F, F) {
     let r = (x - n * F::LN2_HI) - n * F::LN2_LO; // exact first product: Cody and Waite
     let mut p = F::ZERO;
     for &c in F::EXPM1_TAYLOR.iter().rev() {
-        p = p * r + c; // Horner: 1/2! + r(1/3! + r(1/4! + …))
+        p = p.mul_add(r, c); // Horner: 1/2! + r(1/3! + r(1/4! + …))
     }
-    (pow2_n, r + r * r * p)
+    (pow2_n, (r * r).mul_add(p, r)) // r + r²p
 }
 // ANCHOR_END: expm1
 
@@ -87,7 +87,7 @@ pub fn rsqrt<F: Float>(x: F) -> F {
     let half_x = half * x;
     let mut y = x.rsqrt_guess();
     for _ in 0..F::RSQRT_STEPS {
-        y = y * (three_halves - half_x * y * y);
+        y = y * (-(half_x * y)).mul_add(y, three_halves); // y (3/2 − x y²/2)
     }
     y
 }
