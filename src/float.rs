@@ -7,8 +7,10 @@
 use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-/// Whether the matrix products fuse each multiply-add into one instruction
-/// (one rounding instead of two): only where the target has FMA
+/// Whether [`Float::mul_add`] fuses a multiply and an add into one
+/// instruction (one rounding instead of two), in the matrix products,
+/// Adagrad's update and the Newton steps and polynomials of [`approx`](crate::approx):
+/// only where the target has FMA
 /// (`-C target-cpu=native` on most PCs) and the `std` feature is on, because
 /// `core` has no stable fused multiply-add yet and `libm`'s `fma` is a call
 /// the compiler cannot vectorise. Results then differ from a build without
