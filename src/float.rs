@@ -55,7 +55,9 @@ pub trait Float:
     fn exp(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;
-    /// Square root.
+    /// Square root, correctly rounded: `std`'s where the `std` feature is on
+    /// (one instruction, which the compiler can vectorise), otherwise
+    /// `libm`'s (a call). The result is the same either way.
     fn sqrt(self) -> Self;
     /// Hyperbolic tangent.
     fn tanh(self) -> Self;
@@ -159,7 +161,14 @@ macro_rules! impl_float {
             }
             #[inline(always)]
             fn sqrt(self) -> Self {
-                $sqrt(self)
+                #[cfg(feature = "std")]
+                {
+                    <$t>::sqrt(self)
+                }
+                #[cfg(not(feature = "std"))]
+                {
+                    $sqrt(self)
+                }
             }
             #[inline(always)]
             fn tanh(self) -> Self {

@@ -99,7 +99,8 @@ mod vocab;
 
 pub use activation::{softmax, tanh_in_place};
 pub use adagrad::{
-    Adagrad, EPSILON, adagrad_update, adagrad_update_reference, clip_adagrad_update,
+    ADAGRAD_DIVIDES, Adagrad, EPSILON, adagrad_update, adagrad_update_reference,
+    clip_adagrad_update, descend,
 };
 pub use backward::{
     backward, hidden_backward, logits_backward, logits_backward_batch, softmax_loss_backward,
