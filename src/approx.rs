@@ -54,8 +54,9 @@ fn reduce<F: Float>(x: F) -> (F, F) {
     let x = x.max(F::EXP_ARG_MIN);
     let (n, pow2_n) = (x * F::LOG2_E).round_pow2();
     let r = (x - n * F::LN2_HI) - n * F::LN2_LO; // exact first product: Cody and Waite
-    let mut p = F::ZERO;
-    for &c in F::EXPM1_TAYLOR.iter().rev() {
+    let (&last, rest) = F::EXPM1_TAYLOR.split_last().expect("coefficients");
+    let mut p = last;
+    for &c in rest.iter().rev() {
         p = p.mul_add(r, c); // Horner: 1/2! + r(1/3! + r(1/4! + …))
     }
     (pow2_n, (r * r).mul_add(p, r)) // r + r²p
