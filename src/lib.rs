@@ -75,7 +75,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// Only for `f32::mul_add` / `f64::mul_add`: see `FUSED_MULTIPLY_ADD`.
+// Only for `mul_add` and `sqrt` of `f32` and `f64`: see `FUSED_MULTIPLY_ADD`
+// and `ADAGRAD_DIVIDES`.
 #[cfg(feature = "std")]
 extern crate std;
 
