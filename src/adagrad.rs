@@ -181,8 +181,9 @@ pub fn descend<F: Float>(theta: F, step: F, m_eps: F) -> F {
 }
 // ANCHOR_END: O2_descend
 
-/// The textbook form of [`adagrad_update`], with libm's square root and a
-/// division: the reference the fast form is tested against.
+/// The textbook form of [`adagrad_update`], with a correctly rounded square
+/// root ([`Float::sqrt`]) and a division: the reference the fast form is
+/// tested against.
 pub fn adagrad_update_reference<F: Float>(
     theta: &mut [F],
     dtheta: &[F],
