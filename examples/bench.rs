@@ -12,7 +12,8 @@ mod common;
 use std::time::Instant;
 
 use common::Args;
-use min_char_rnn::{Float, Params, Rng, Text, Trainer, Vocab};
+use min_char_rnn::engine::FastFloat;
+use min_char_rnn::{Params, Rng, Text, Trainer, Vocab};
 
 const USAGE: &str = "\
 usage: cargo run --release --example bench -- --data PATH [options]
@@ -64,7 +65,7 @@ fn main() {
     }
 }
 
-fn bench<F: Float, const V: usize, const H: usize>(
+fn bench<F: FastFloat, const V: usize, const H: usize>(
     text: &str,
     iters: u64,
     seed: u64,
@@ -88,7 +89,7 @@ fn bench<F: Float, const V: usize, const H: usize>(
                     .step(&mut params, &data)
                     .map_err(|e| e.to_string())?;
                 if n % 1000 == 0 {
-                    println!("iter {n} smooth_loss {:.4}", trainer.smooth_loss.to_f64());
+                    println!("iter {n} smooth_loss {:.4}", trainer.smooth_loss);
                 }
             }
             let secs = start.elapsed().as_secs_f64();

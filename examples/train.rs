@@ -16,8 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use common::{Args, check_range, duration};
+use min_char_rnn::engine::{Workspace, pass::forward};
 use min_char_rnn::{
-    CheckpointHeader, Params, Pick, Rng, Sampler, Text, Trainer, Vocab, checkpoint_size, forward,
+    CheckpointHeader, Params, Pick, Rng, Sampler, Text, Trainer, Vocab, checkpoint_size,
     load_checkpoint, save_checkpoint,
 };
 
@@ -221,12 +222,16 @@ fn train<const V: usize, const H: usize, const T: usize>(
             vocab
         }
         None => {
-            params.init(&mut rng);
+            let vocab = Vocab::<V>::from_text(source).map_err(|e| e.to_string())?;
+            // min-char-rnn's draws for this vocabulary, whatever the capacity V.
+            params
+                .init_for(vocab.len(), &mut rng)
+                .map_err(|e| e.to_string())?;
             trainer
                 .adagrad
                 .set_learning_rate(cfg.lr)
                 .map_err(|e| e.to_string())?;
-            Vocab::<V>::from_text(source).map_err(|e| e.to_string())?
+            vocab
         }
     };
     let symbols: String = vocab.symbols().iter().collect();
@@ -336,7 +341,7 @@ fn progress<const V: usize, const H: usize, const T: usize>(
     let line = format!(
         "step {n}  chars {}  loss {:.4}/char ({:.2}/window)  {:.0} chars/s  elapsed {}{eta}",
         n * T as u64,
-        trainer.smooth_loss / T as f32,
+        trainer.smooth_loss / T as f64,
         trainer.smooth_loss,
         rate,
         duration(secs)
@@ -363,12 +368,13 @@ fn validation_loss<const V: usize, const H: usize, const T: usize>(
     valid: &Text<'_, V>,
     h0: &[f32; H],
 ) -> f64 {
-    let mut cache = Box::new(min_char_rnn::Cache::<f32, V, H, T>::ZERO);
+    let mut work = Box::new(Workspace::<f32, V, H, T>::ZERO);
     let (mut xs, mut ys) = ([0; T], [0; T]);
     let (mut byte, mut hprev, mut total, mut chars) = (0, *h0, 0.0f64, 0usize);
+    let n = valid.vocab().len();
     while let Some(next) = valid.window(byte, &mut xs, &mut ys) {
-        total += forward(params, &xs, &ys, &hprev, &mut cache).unwrap_or(f32::NAN) as f64;
-        hprev = cache.hs[T - 1].0;
+        total += forward(params, n, &xs, &ys, &hprev, &mut work).unwrap_or(f32::NAN) as f64;
+        hprev = work.hs[T - 1].0;
         chars += T;
         byte = next;
     }

@@ -1,17 +1,12 @@
 //! The two non-linear functions of the model: tanh and softmax.
 
-use crate::approx;
 use crate::float::Float;
 
 // ANCHOR: tanh
-/// `h[i] = tanh(h[i])` for every element, in place.
-///
-/// Uses the branch-free [`approx::tanh`] (within 3 ulp of libm's), so the loop
-/// runs 8 or 16 elements at a time.
-#[inline]
+/// `h[i] = tanh(h[i])` for every element, in place. Shapes: `h`: any length.
 pub fn tanh_in_place<F: Float>(h: &mut [F]) {
-    for hi in h {
-        *hi = approx::tanh(*hi);
+    for h_i in h {
+        *h_i = h_i.tanh();
     }
 }
 // ANCHOR_END: tanh
@@ -21,61 +16,27 @@ pub fn tanh_in_place<F: Float>(h: &mut [F]) {
 ///
 /// Subtracting the maximum changes nothing mathematically (it cancels between
 /// numerator and denominator) but keeps every exponent ≤ 0, so `exp` cannot
-/// overflow and at least one term is exactly 1, so the sum cannot be 0. It also
-/// means only e^x for x ≤ 0 is needed: [`approx::exp_nonpositive`].
+/// overflow, and one term is exactly 1, so the sum cannot be 0.
+/// Shapes: `y`, `p`: the same length, at least 1.
 ///
 /// ```
-/// use min_char_rnn::softmax;
+/// use min_char_rnn::activation::softmax;
 /// let mut p = [0.0f64; 3];
 /// softmax(&[1000.0, 1000.0, 1000.0], &mut p); // naive exp(1000) = inf
 /// assert_eq!(p, [1.0 / 3.0; 3]);
 /// ```
-///
-/// Three separate passes (exponentials, their sum, the scaling) rather than
-/// one, because a running sum in the same loop would stop the exponentials
-/// from being computed several at a time.
-#[inline]
 pub fn softmax<F: Float>(y: &[F], p: &mut [F]) {
-    let m = max(y);
-    for (pi, &yi) in p.iter_mut().zip(y) {
-        *pi = approx::exp_nonpositive(yi - m);
+    let m = y.iter().fold(y[0], |m, &y_i| m.max(y_i));
+    let mut sum = F::ZERO;
+    for (p_i, &y_i) in p.iter_mut().zip(y) {
+        *p_i = (y_i - m).exp();
+        sum += *p_i;
     }
-    let inv = F::ONE / sum(p);
-    for pi in p.iter_mut() {
-        *pi *= inv;
+    for p_i in p.iter_mut() {
+        *p_i /= sum;
     }
 }
 // ANCHOR_END: F3_softmax
-
-/// Eight independent running values: the shape of a vector register, and no
-/// dependence of one step on the last. (Empty input: the first argument.)
-#[inline(always)]
-fn fold8<F: Float>(x: &[F], start: F, op: impl Fn(F, F) -> F) -> F {
-    let mut acc = [start; 8];
-    let mut chunks = x.chunks_exact(8);
-    for c in &mut chunks {
-        for (a, &v) in acc.iter_mut().zip(c) {
-            *a = op(*a, v);
-        }
-    }
-    for (a, &v) in acc.iter_mut().zip(chunks.remainder()) {
-        *a = op(*a, v);
-    }
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
-    op(op(op(a0, a4), op(a1, a5)), op(op(a2, a6), op(a3, a7)))
-}
-
-/// The largest element (`y` must not be empty).
-#[inline]
-fn max<F: Float>(y: &[F]) -> F {
-    fold8(y, y[0], F::max)
-}
-
-/// The sum of the elements, in eight interleaved partial sums.
-#[inline]
-fn sum<F: Float>(x: &[F]) -> F {
-    fold8(x, F::ZERO, |a, b| a + b)
-}
 
 #[cfg(test)]
 mod tests {
@@ -100,7 +61,7 @@ mod tests {
     }
 
     #[test]
-    fn tanh_in_place_is_libm_tanh() {
+    fn tanh_in_place_is_tanh() {
         let mut h = [-20.0f64, -0.5, 0.0, 0.5, 20.0];
         tanh_in_place(&mut h);
         assert_eq!(

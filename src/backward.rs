@@ -1,75 +1,70 @@
 //! Backpropagation through time over one window: B1 to B6 of the book.
 //!
-//! Three parts. First what does not depend on later steps: B1 and the product
-//! `Whyᵀ dy_t` of B3, for every t at once. Then the recurrence, which must run
-//! backward in time because the gradient reaching h_t depends on every later
-//! step: for t = T−1 down to 0, the rest of B3 (`+ dhnext`) → B4 → B6, the
-//! mirror images of F2 → F1's tanh → F1's matrix product. Then the weight
-//! gradients B2 and B5: the weights are shared by all T steps, so their
-//! gradients are sums over t of per-step outer products, which can be added up
-//! in any order once every dy_t and dhraw_t is known. Summed afterwards, row by
-//! row, each gradient row stays in registers across all T steps instead of
-//! being read and written T times.
+//! The forward pass went F1 → F2 → F3/F4 at each step, t = 0 up to T−1; the
+//! backward pass undoes it in exactly the reverse order, t = T−1 down to 0,
+//! and within a step from the loss back to the input:
 //!
-//! | forward (t = 0..T) | backward |
+//! | forward, step t | backward, step t |
 //! |---|---|
-//! | F3 softmax, F4 loss | B1 [`softmax_loss_backward`] (first) |
-//! | F2 `y = Why h + by` | B3 [`logits_backward_batch`] (first), `+ dhnext` (recurrence); B2 (sums) |
-//! | F1 tanh | B4 [`tanh_backward`] (recurrence) |
-//! | F1 `Wxh x + Whh h_prev + bh` | B6 [`hidden_backward`] (recurrence); B5 (sums) |
+//! | F3 softmax, F4 loss | B1 [`softmax_loss_backward`]: dy |
+//! | F2 `y = Why h + by` | B2 [`logits_weights_backward`]: dWhy, dby; B3 [`logits_backward`]: dh |
+//! | F1 tanh | B4 [`tanh_backward`]: dhraw |
+//! | F1 `Wxh x + Whh h_prev + bh` | B5 [`hidden_weights_backward`]: dbh, dWxh, dWhh; B6 [`hidden_backward`]: dhnext |
+//!
+//! It must run backward in time because the gradient reaching h_t depends on
+//! every later step: it arrives from step t+1 as `dhnext`.
 
 use crate::error::Error;
 use crate::float::Float;
-use crate::forward::{Cache, check_indices};
-use crate::matrix::{
-    RowOrder, Vector, add_outer, axpy, matmat_transposed_add, matvec_transposed_add,
-    matvec_transposed_add_ordered, sum_outer,
-};
+use crate::forward::{Cache, check_window};
+use crate::matrix::{Vector, add_outer, axpy, matvec_transposed_add};
 use crate::params::Params;
 
 // ANCHOR: B1_dy
 /// B1: `dy = p − one_hot(target)`, the gradient of `−ln p[target]` with respect
-/// to the logits y, computed in place: `p` becomes `dy`. Shapes: `p`: V;
-/// `target` in 0..V.
-pub fn softmax_loss_backward<F: Float, const V: usize>(p: &mut Vector<F, V>, target: usize) {
-    p[target] -= F::ONE;
+/// to the logits y. Shapes: `p`, `dy`: V; `target` in 0..V.
+pub fn softmax_loss_backward<F: Float, const V: usize>(
+    p: &Vector<F, V>,
+    target: usize,
+    dy: &mut Vector<F, V>,
+) {
+    *dy = *p; //           dy = p
+    dy[target] -= F::ONE; // dy = p − one_hot(target)
 }
 // ANCHOR_END: B1_dy
 
-/// B3, the mirror of F2 (`y = Why h + by`) for the hidden state: adds this
-/// step's share `Whyᵀ dy` to `dh`. Shapes: `dy`: V; `dh`: H. On entry `dh`
-/// holds `dhnext`, the gradient that flows back into h_t from step t+1.
+// ANCHOR: B2_dWhy
+/// B2, the mirror of F2 (`y = Why h + by`) for its parameters:
+/// `dWhy += dy hᵀ`, `dby += dy`. Shapes: `dy`: V; `h`: H.
+#[allow(non_snake_case)] // dWhy, dby: the book's symbols
+pub fn logits_weights_backward<F: Float, const V: usize, const H: usize>(
+    dy: &Vector<F, V>,
+    h: &Vector<F, H>,
+    grads: &mut Params<F, V, H>,
+) {
+    let Params {
+        Why: dWhy, by: dby, ..
+    } = grads;
+    add_outer(dWhy, dy, h); //  dWhy += dy hᵀ
+    axpy(F::ONE, dy, dby); //   dby  += dy
+}
+// ANCHOR_END: B2_dWhy
+
+// ANCHOR: B3_dh
+/// B3, the mirror of F2 for the hidden state: `dh = Whyᵀ dy + dhnext`, the
+/// gradient reaching h_t from its own output and from step t+1.
+/// Shapes: `dy`: V; `dhnext`, `dh`: H.
 #[allow(non_snake_case)] // Why: the book's symbol
 pub fn logits_backward<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
     dy: &Vector<F, V>,
+    dhnext: &Vector<F, H>,
     dh: &mut Vector<F, H>,
 ) {
-    let Params { Why, .. } = params;
-    // ANCHOR: B3_dh
-    matvec_transposed_add(Why, dy, dh); // dh = Whyᵀ dy + dhnext
-    // ANCHOR_END: B3_dh
+    *dh = *dhnext; //                              dh = dhnext
+    matvec_transposed_add(&params.Why, dy, dh); // dh = Whyᵀ dy + dhnext
 }
-
-/// B3's product for a whole window at once: `dhs[t] = Whyᵀ dys[t]` for every t
-/// (overwriting `dhs`), the share of each dh_t that comes from its own output.
-///
-/// Every dy_t = p_t − one_hot(target_t) is known as soon as the forward pass
-/// is done, so these T products are outside the backward recurrence, which
-/// then only adds dhnext. Shapes: `dys`: T×V; `dhs`: T×H.
-#[allow(non_snake_case)] // Why: the book's symbol
-pub fn logits_backward_batch<F: Float, const V: usize, const H: usize>(
-    params: &Params<F, V, H>,
-    dys: &[Vector<F, V>],
-    dhs: &mut [Vector<F, H>],
-) {
-    // ANCHOR: B3_dh_fast
-    for dh in dhs.iter_mut() {
-        dh.fill(F::ZERO);
-    }
-    matmat_transposed_add(&params.Why, dys, dhs); // dhs[t] = Whyᵀ dys[t], every t
-    // ANCHOR_END: B3_dh_fast
-}
+// ANCHOR_END: B3_dh
 
 // ANCHOR: B4_dhraw
 /// B4, the mirror of F1's tanh: `dhraw = (1 − h ⊙ h) ⊙ dh`, because
@@ -86,100 +81,78 @@ pub fn tanh_backward<F: Float, const H: usize>(
 }
 // ANCHOR_END: B4_dhraw
 
-/// B6, the mirror of F1's `Whh h_prev`: `dhnext = Whhᵀ dhraw`, the gradient
-/// handed to step t−1. `order` is the order in which the rows of `Whh` are
-/// read (it changes only the rounding); [`backward`] alternates it from step
-/// to step, see [`RowOrder`]. Shapes: `dhraw`, `dhnext`: H.
-#[allow(non_snake_case)] // Whh: the book's symbol
-pub fn hidden_backward<F: Float, const V: usize, const H: usize>(
-    params: &Params<F, V, H>,
+// ANCHOR: B5_dW
+/// B5, the mirror of F1's `Wxh x + Whh h_prev + bh` for its parameters:
+/// `dbh += dhraw`, `dWxh += dhraw xᵀ`, `dWhh += dhraw h_prevᵀ`.
+/// Shapes: `dhraw`, `h_prev`: H; `x`: index in 0..V.
+#[allow(non_snake_case)] // dWxhT, dWhh, dbh: the book's symbols
+pub fn hidden_weights_backward<F: Float, const V: usize, const H: usize>(
     dhraw: &Vector<F, H>,
-    dhnext: &mut Vector<F, H>,
-    order: RowOrder,
-) {
-    let Params { Whh, .. } = params;
-    // ANCHOR: B6_dhnext
-    dhnext.fill(F::ZERO);
-    matvec_transposed_add_ordered(Whh, dhraw, dhnext, order); // dhnext = Whhᵀ dhraw
-    // ANCHOR_END: B6_dhnext
-}
-
-/// B2 and B5: the gradients of the weights and biases, each a sum over the
-/// window's T steps. Overwrites `grads`. Shapes: as [`backward`].
-#[allow(non_snake_case)] // dWxhT, dWhh, dWhy, dbh, dby: the book's symbols
-pub fn weight_gradients<F: Float, const V: usize, const H: usize, const T: usize>(
-    cache: &Cache<F, V, H, T>,
-    hprev: &Vector<F, H>,
+    x: usize,
+    h_prev: &Vector<F, H>,
     grads: &mut Params<F, V, H>,
 ) {
     let Params {
         WxhT: dWxhT,
         Whh: dWhh,
-        Why: dWhy,
         bh: dbh,
-        by: dby,
+        ..
     } = grads;
-    let (dys, hs, dhraws) = (&cache.ps, &cache.hs, &cache.dhraws);
-    // ANCHOR: B2_dWhy
-    sum_outer(dWhy, dys, hs); //     dWhy = Σ_t dy_t h_tᵀ
-    dby.fill(F::ZERO);
-    for dy in dys.iter().rev() {
-        axpy(F::ONE, dy, dby); //        dby  = Σ_t dy_t
-    }
-    // ANCHOR_END: B2_dWhy
-    // ANCHOR: B5_dW
-    sum_outer(dWhh, &dhraws[1..], &hs[..T - 1]); // dWhh = Σ_t dhraw_t h_{t-1}ᵀ, t ≥ 1,
-    add_outer(dWhh, &dhraws[0], hprev); //         plus t = 0, where h_{-1} = hprev
-    dbh.fill(F::ZERO);
-    for row in dWxhT.iter_mut() {
-        row.fill(F::ZERO);
-    }
-    for (dhraw, &x) in dhraws.iter().zip(&cache.xs).rev() {
-        axpy(F::ONE, dhraw, dbh); //       dbh  = Σ_t dhraw_t
-        axpy(F::ONE, dhraw, &mut dWxhT[x]); // dWxh = Σ_t dhraw_t x_tᵀ: x_t one-hot, so
-    } //                                      only column x_t, row x_t of dWxhT, changes
-    // ANCHOR_END: B5_dW
+    axpy(F::ONE, dhraw, dbh); //        dbh  += dhraw
+    axpy(F::ONE, dhraw, &mut dWxhT[x]); // dWxh += dhraw xᵀ: x one-hot, so only
+    //                                     column x of dWxh (row x of dWxhT)
+    add_outer(dWhh, dhraw, h_prev); //  dWhh += dhraw h_prevᵀ
 }
+// ANCHOR_END: B5_dW
 
-/// Backpropagation through time over the window that [`forward`](crate::forward)
-/// just ran: overwrites `grads` with dL/dθ for all five tensors (unclipped).
+// ANCHOR: B6_dhnext
+/// B6, the mirror of F1's `Whh h_prev`: `dhnext = Whhᵀ dhraw`, the gradient
+/// handed back to step t−1. Shapes: `dhraw`, `dhnext`: H.
+#[allow(non_snake_case)] // Whh: the book's symbol
+pub fn hidden_backward<F: Float, const V: usize, const H: usize>(
+    params: &Params<F, V, H>,
+    dhraw: &Vector<F, H>,
+    dhnext: &mut Vector<F, H>,
+) {
+    *dhnext = [F::ZERO; H];
+    matvec_transposed_add(&params.Whh, dhraw, dhnext); // dhnext = Whhᵀ dhraw
+}
+// ANCHOR_END: B6_dhnext
+
+/// Backpropagation through time over the window that
+/// [`forward`](crate::forward::forward) just ran: overwrites `grads` with
+/// dL/dθ for all five tensors (unclipped).
 ///
 /// Shapes: `hprev`: H, the h_{-1} the forward pass started from; `targets`: T
-/// indices in 0..V, as given to the forward pass. Uses `cache` as scratch: on
-/// return `cache.ps[t]` holds dy_t = p_t − one_hot(target_t) and
-/// `cache.dhraws[t]` holds dhraw_t.
+/// indices, as given to the forward pass; `vocab_size` as there. Reads
+/// `cache` as the forward pass left it.
 ///
-/// Errors: [`Error::IndexOutOfRange`] if an index in `targets` or `cache.xs` is
-/// not below V.
+/// Errors: as [`check_window`], for `cache.xs` and `targets`.
 pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
     params: &Params<F, V, H>,
-    cache: &mut Cache<F, V, H, T>,
-    hprev: &Vector<F, H>,
+    vocab_size: usize,
+    cache: &Cache<F, V, H, T>,
     targets: &[usize; T],
+    hprev: &Vector<F, H>,
     grads: &mut Params<F, V, H>,
 ) -> Result<(), Error> {
-    const { assert!(T > 0, "a window has at least one step") };
-    check_indices::<V>(&cache.xs)?;
-    check_indices::<V>(targets)?;
+    check_window::<V>(vocab_size, &cache.xs, targets)?;
+    let Cache { xs, hs, ps } = cache;
     // ANCHOR: backward_loop
-    for (dy, &target) in cache.ps.iter_mut().zip(targets) {
-        softmax_loss_backward(dy, target); // B1 for every t: ps[t] becomes dy_t
-    }
-    logits_backward_batch(params, &cache.ps, &mut cache.dhraws); // B3's Whyᵀ dy_t, every t
+    grads.fill_zero();
     let mut dhnext = [F::ZERO; H]; // nothing flows back from beyond the window
     for t in (0..T).rev() {
-        let mut dh = dhnext;
-        axpy(F::ONE, &cache.dhraws[t], &mut dh); //               B3: dh = Whyᵀ dy_t + dhnext
-        tanh_backward(&cache.hs[t].0, &dh, &mut cache.dhraws[t]); // B4
-        if t > 0 {
-            // B6; at t = 0 it would flow into hprev, outside the window
-            let order = RowOrder::alternating(t);
-            hidden_backward(params, &cache.dhraws[t], &mut dhnext, order);
-        }
+        let h_prev = if t == 0 { hprev } else { &hs[t - 1] }; // h_{-1} = hprev
+        let (mut dy, mut dh, mut dhraw) = ([F::ZERO; V], [F::ZERO; H], [F::ZERO; H]);
+        softmax_loss_backward(&ps[t], targets[t], &mut dy); // B1: dy_t
+        logits_weights_backward(&dy, &hs[t], grads); //       B2: dWhy, dby
+        logits_backward(params, &dy, &dhnext, &mut dh); //    B3: dh_t
+        tanh_backward(&hs[t], &dh, &mut dhraw); //            B4: dhraw_t
+        hidden_weights_backward(&dhraw, xs[t], h_prev, grads); // B5: dbh, dWxh, dWhh
+        hidden_backward(params, &dhraw, &mut dhnext); //      B6: dhnext for t − 1
     }
-    weight_gradients(cache, hprev, grads); //                   B2, B5
-    // ANCHOR_END: backward_loop
     Ok(())
+    // ANCHOR_END: backward_loop
 }
 
 #[cfg(test)]
@@ -188,8 +161,8 @@ mod tests {
 
     #[test]
     fn dy_is_p_minus_one_hot() {
-        let mut dy = [0.2f64, 0.5, 0.3];
-        softmax_loss_backward(&mut dy, 1);
+        let mut dy = [0.0; 3];
+        softmax_loss_backward(&[0.2f64, 0.5, 0.3], 1, &mut dy);
         assert_eq!(dy, [0.2, -0.5, 0.3]);
         assert!(dy.iter().sum::<f64>().abs() < 1e-15); // Σ p = 1, so Σ dy = 0
     }
@@ -204,26 +177,31 @@ mod tests {
     }
 
     #[test]
-    fn batched_b3_is_the_step_by_step_b3() {
-        let mut rng = crate::rng::Rng::new(6);
-        let params = Params::<f64, 7, 9>::new(&mut rng);
-        let dys: [[f64; 7]; 5] = core::array::from_fn(|_| core::array::from_fn(|_| rng.normal()));
-        let mut dhs = [[1.0; 9]; 5]; // overwritten
-        logits_backward_batch(&params, &dys, &mut dhs);
-        for (dy, dh) in dys.iter().zip(&dhs) {
-            let mut one = [0.0; 9];
-            logits_backward(&params, dy, &mut one);
-            assert_eq!(*dh, one);
-        }
+    fn one_step_by_hand() {
+        // V = 2, H = 1, T = 1, as in forward's test: dL/dby by hand.
+        let mut params = Params::<f64, 2, 1>::ZERO;
+        params.Why = [[1.0], [-1.0]];
+        let mut cache = Cache::<f64, 2, 1, 1>::ZERO;
+        cache.ps = [[0.25, 0.75]];
+        cache.hs = [[0.5]];
+        let mut grads = Params::ZERO;
+        backward(&params, 2, &cache, &[0], &[0.2], &mut grads).unwrap();
+        assert_eq!(grads.by, [-0.75, 0.75]); // p − one_hot(0)
+        assert_eq!(grads.Why, [[-0.375], [0.375]]); // dy hᵀ
+        let dhraw = (1.0 - 0.25) * (-0.75 - 0.75); // (1 − h²) Whyᵀ dy
+        assert_eq!(
+            (grads.bh, grads.WxhT[0], grads.Whh),
+            ([dhraw], [dhraw], [[dhraw * 0.2]])
+        );
     }
 
     #[test]
     fn bad_target_is_an_error() {
         let params = Params::<f64, 3, 2>::ZERO;
         let mut grads = Params::<f64, 3, 2>::ZERO;
-        let mut cache = Cache::<f64, 3, 2, 1>::ZERO;
+        let cache = Cache::<f64, 3, 2, 1>::ZERO;
         assert_eq!(
-            backward(&params, &mut cache, &[0.0; 2], &[7], &mut grads),
+            backward(&params, 3, &cache, &[7], &[0.0; 2], &mut grads),
             Err(Error::IndexOutOfRange {
                 index: 7,
                 vocab_size: 3

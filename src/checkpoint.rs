@@ -118,7 +118,7 @@ pub fn save_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
     w.u64(trainer.byte_position() as u64);
     w.u64(rng.state);
     w.f64(trainer.adagrad.learning_rate());
-    w.f64(trainer.smooth_loss.to_f64());
+    w.f64(trainer.smooth_loss);
     for i in 0..V {
         w.u32(vocab.symbols().get(i).map_or(0, |&c| c as u32));
     }
@@ -229,7 +229,7 @@ pub fn load_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
     trainer.adagrad.set_learning_rate(learning_rate)?;
     trainer.steps = steps;
     trainer.set_position(position as usize, byte as usize);
-    trainer.smooth_loss = F::from_f64(smooth_loss);
+    trainer.smooth_loss = smooth_loss;
     rng.state = rng_state;
     Ok(vocab)
 }

@@ -11,11 +11,11 @@ pub const CLIP: f64 = 5.0;
 ///
 /// Backpropagating through many steps multiplies by `Whh` again and again, so a
 /// gradient can grow exponentially with the window length. Clipping each element
-/// bounds the size of one Adagrad step whatever happened in the window.
+/// bounds what one window can add to Adagrad's memory.
 /// A NaN stays NaN, so a broken gradient is not hidden.
 ///
 /// ```
-/// use min_char_rnn::{Params, clip};
+/// use min_char_rnn::{Params, clip::clip};
 /// let mut g = Params::<f32, 2, 1>::ZERO;
 /// g.by = [7.0, -0.5];
 /// clip(&mut g, 5.0);

@@ -49,6 +49,13 @@ pub enum Error {
         /// The number of symbols in the vocabulary.
         vocab_size: usize,
     },
+    /// A number of symbols in use that is 0 or more than the capacity `V`.
+    VocabSizeOutOfRange {
+        /// The number given.
+        vocab_size: usize,
+        /// The compiled capacity `V`.
+        capacity: usize,
+    },
     /// Sampling needs at least one character to start from.
     EmptyPrime,
     /// The temperature divides the logits, so it must be finite and greater than zero.
@@ -124,6 +131,14 @@ impl fmt::Display for Error {
             Error::IndexOutOfRange { index, vocab_size } => write!(
                 f,
                 "symbol index {index} is out of range for a vocabulary of {vocab_size}"
+            ),
+            Error::VocabSizeOutOfRange {
+                vocab_size,
+                capacity,
+            } => write!(
+                f,
+                "vocab_size {vocab_size} is not allowed: the model has room for 1 to \
+                 {capacity} symbols"
             ),
             Error::EmptyPrime => write!(f, "the prime text is empty: give at least one character"),
             Error::BadTemperature { value } => write!(

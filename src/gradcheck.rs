@@ -8,6 +8,8 @@ use crate::params::Params;
 /// the input indices and the target indices.
 #[derive(Clone, Copy, Debug)]
 pub struct Window<'a, const H: usize, const T: usize> {
+    /// The number of symbols in use, at most V.
+    pub vocab_size: usize,
     /// h_{-1}, H floats.
     pub hprev: &'a [f64; H],
     /// T input indices in 0..V.
@@ -34,7 +36,14 @@ pub fn numerical_gradient<const V: usize, const H: usize, const T: usize>(
     let original = params.tensors()[tensor][index];
     let mut loss_at = |value: f64| {
         params.tensors_mut()[tensor][index] = value;
-        forward(params, window.xs, window.targets, window.hprev, cache)
+        forward(
+            params,
+            window.vocab_size,
+            window.xs,
+            window.targets,
+            window.hprev,
+            cache,
+        )
     };
     let plus = loss_at(original + eps);
     let minus = loss_at(original - eps);

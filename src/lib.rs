@@ -75,57 +75,44 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// Only for `mul_add` and `sqrt` of `f32` and `f64`: see `FUSED_MULTIPLY_ADD`
-// and `ADAGRAD_DIVIDES`.
+// Only for `mul_add` and `sqrt` of `f32` and `f64`, in the engine: see
+// `engine::target`. (An `extern crate` can only be written at the root.)
 #[cfg(feature = "std")]
 extern crate std;
 
-mod activation;
-mod adagrad;
-pub mod approx;
-mod backward;
-mod checkpoint;
-mod clip;
-mod error;
+// The teaching layer: the model as the book derives it, one equation at a time.
+pub mod activation;
+pub mod adagrad;
+pub mod backward;
+pub mod clip;
 mod float;
-mod forward;
-mod gradcheck;
-mod matrix;
+pub mod forward;
+pub mod gradcheck;
+pub mod matrix;
 mod params;
 mod rng;
-mod sample;
+pub mod sample;
+mod step;
 mod text;
-mod train;
 mod vocab;
 
-pub use activation::{softmax, tanh_in_place};
-pub use adagrad::{
-    ADAGRAD_DIVIDES, Adagrad, EPSILON, adagrad_update, adagrad_update_reference,
-    clip_adagrad_update, descend,
-};
-pub use backward::{
-    backward, hidden_backward, logits_backward, logits_backward_batch, softmax_loss_backward,
-    tanh_backward, weight_gradients,
-};
-pub use checkpoint::{
-    CheckpointHeader, MAGIC, VERSION, checkpoint_size, crc32, load_checkpoint, save_checkpoint,
-};
-pub use clip::{CLIP, clip};
+// The engine: the same computation shaped for the machine, tested equal.
+pub mod engine;
+
+// Training, checkpoints and errors, for either layer.
+pub mod checkpoint;
+mod error;
+mod train;
+
+pub use adagrad::Adagrad;
+pub use checkpoint::{CheckpointHeader, checkpoint_size, load_checkpoint, save_checkpoint};
 pub use error::Error;
-pub use float::{FUSED_MULTIPLY_ADD, Float};
-pub use forward::{
-    Cache, forward, hidden_forward, hidden_forward_transposed, logits_forward,
-    logits_forward_batch, loss_forward,
-};
-pub use gradcheck::{Window, numerical_gradient, relative_error};
-pub use matrix::{
-    Matrix, ROW_ALIGN, Row, RowOrder, Vector, add_outer, axpy, dot, matmat_transposed_add,
-    matvec_add, matvec_transposed_add, matvec_transposed_add_ordered,
-    matvec_transposed_add_reference, sum_outer, transpose,
-};
+pub use float::Float;
+pub use forward::Cache;
 pub use params::{Params, TENSOR_NAMES};
 pub use rng::Rng;
-pub use sample::{Pick, Sampler, argmax, sample_index, tempered_weights};
+pub use sample::{Pick, Sampler};
+pub use step::loss_fun;
 pub use text::Text;
 pub use train::Trainer;
 pub use vocab::Vocab;

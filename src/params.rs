@@ -1,5 +1,6 @@
 //! The five parameter tensors of the model: what training learns.
 
+use crate::error::Error;
 use crate::float::Float;
 use crate::matrix::{Matrix, Vector};
 use crate::rng::Rng;
@@ -65,22 +66,58 @@ impl<F: Float, const V: usize, const H: usize> Params<F, V, H> {
     /// Written in place, so a large model never passes through the stack. Draws
     /// `Wxh`, then `Whh`, then `Why`, row by row (as `np.random.randn` fills them;
     /// `Wxh` in its book shape H×V, into the transposed storage), in `f64`, then
-    /// rounds: the f32 and f64 models of one seed start alike.
-    // ANCHOR: init
+    /// rounds: the f32 and f64 models of one seed start alike. For a text with
+    /// fewer symbols than the capacity `V`, see [`Params::init_for`].
     pub fn init(&mut self, rng: &mut Rng) {
+        self.init_used(V, rng);
+    }
+
+    /// [`Params::init`] for a model whose text has `vocab_size` symbols: draws
+    /// exactly the numbers min-char-rnn draws with that `vocab_size` (`Wxh`
+    /// H×vocab_size, `Whh`, `Why` vocab_size×H), and zeros for the capacity
+    /// beyond, which a text of this vocabulary never reaches. A model compiled
+    /// with a larger `V` then trains exactly as one of the exact size.
+    ///
+    /// Errors: [`Error::VocabSizeOutOfRange`] unless 1 ≤ `vocab_size` ≤ V.
+    ///
+    /// ```
+    /// use min_char_rnn::{Params, Rng};
+    /// let mut big = Params::<f64, 8, 4>::ZERO;
+    /// big.init_for(3, &mut Rng::new(7))?;
+    /// let exact = Params::<f64, 3, 4>::new(&mut Rng::new(7));
+    /// assert_eq!(big.Why[..3], exact.Why[..]);
+    /// assert_eq!(big.Why[3..], [[0.0; 4]; 5]);
+    /// # Ok::<(), min_char_rnn::Error>(())
+    /// ```
+    pub fn init_for(&mut self, vocab_size: usize, rng: &mut Rng) -> Result<(), Error> {
+        if vocab_size == 0 || vocab_size > V {
+            return Err(Error::VocabSizeOutOfRange {
+                vocab_size,
+                capacity: V,
+            });
+        }
+        self.init_used(vocab_size, rng);
+        Ok(())
+    }
+
+    // ANCHOR: init
+    /// The draws of [`Params::init_for`], for `n` = vocab_size ≤ V.
+    fn init_used(&mut self, n: usize, rng: &mut Rng) {
+        self.fill_zero();
         let scale = 0.01;
         for i in 0..H {
-            for column in self.WxhT.iter_mut() {
-                column[i] = F::from_f64(rng.normal() * scale); // Wxh[i][x], x = 0..V
+            for column in &mut self.WxhT[..n] {
+                column[i] = F::from_f64(rng.normal() * scale); // Wxh[i][x], x = 0..n
             }
         }
-        for w in [self.Whh.as_flattened_mut(), self.Why.as_flattened_mut()] {
-            for wi in w {
-                *wi = F::from_f64(rng.normal() * scale);
+        for w in [
+            self.Whh.as_flattened_mut(),
+            self.Why[..n].as_flattened_mut(),
+        ] {
+            for w_i in w {
+                *w_i = F::from_f64(rng.normal() * scale);
             }
         }
-        self.bh.fill(F::ZERO);
-        self.by.fill(F::ZERO);
     }
     // ANCHOR_END: init
 

@@ -1,14 +1,19 @@
 //! The training loop: windows over the text, `hprev` carried between them,
 //! BPTT, clipping, Adagrad, and the smoothed loss.
+//!
+//! [`Trainer`] drives either layer: [`Trainer::step`] runs the
+//! [`engine`](crate::engine), [`Trainer::step_reference`] the teaching layer
+//! ([`loss_fun`], [`clip`], [`Adagrad::update`]), on the same state.
 
 use crate::adagrad::Adagrad;
-use crate::backward::backward;
-use crate::clip::CLIP;
+use crate::clip::{CLIP, clip};
+use crate::engine::{self, FastFloat, Workspace};
 use crate::error::Error;
 use crate::float::Float;
-use crate::forward::{Cache, forward};
+use crate::forward::Cache;
 use crate::matrix::Vector;
 use crate::params::Params;
+use crate::step::loss_fun;
 use crate::text::Text;
 
 /// Everything training needs besides the parameters: gradients, Adagrad memory,
@@ -16,8 +21,9 @@ use crate::text::Text;
 ///
 /// `V` = vocabulary capacity, `H` = hidden size, `T` = `seq_length`, the window.
 /// Memory, in floats of `F`: 2·P (gradients and Adagrad memory, P =
-/// [`Params::COUNT`]) + T·(2H + V) + H·(H + V) (cache) + H (`hprev`), plus T indices and a few
-/// counters; [`Trainer::BYTES`] is the exact figure. Like [`Params`], it has a
+/// [`Params::COUNT`]) + T·(H + V) (the teaching layer's cache) + T·(2H + V) +
+/// H·(H + V) (the engine's workspace) + H (`hprev`), plus 2T indices and a
+/// few counters; [`Trainer::BYTES`] is the exact figure. Like [`Params`], it has a
 /// `const` [`Trainer::ZERO`] so it can live in a `static`, and resets in place.
 ///
 /// ```
@@ -39,8 +45,12 @@ pub struct Trainer<F, const V: usize, const H: usize, const T: usize> {
     pub grads: Params<F, V, H>,
     /// The optimiser: learning rate and memory.
     pub adagrad: Adagrad<F, V, H>,
-    /// The forward pass's record of the last window.
+    /// The teaching layer's record of the last window run by
+    /// [`Trainer::step_reference`].
     pub cache: Cache<F, V, H, T>,
+    /// The engine's record of the last window run by [`Trainer::step`], and
+    /// its scratch space.
+    pub work: Workspace<F, V, H, T>,
     /// h_{-1} of the next window: the last hidden state of the previous one.
     pub hprev: Vector<F, H>,
     /// Position in the text, in characters: the next window starts here (`p`).
@@ -50,8 +60,10 @@ pub struct Trainer<F, const V: usize, const H: usize, const T: usize> {
     /// Windows trained so far (`n`).
     pub steps: u64,
     /// The smoothed loss per window: 0.999·s + 0.001·loss after each window,
-    /// starting at −ln(1/V)·T, the loss of a model that guesses uniformly.
-    pub smooth_loss: F,
+    /// starting at T·ln(vocab_size), the loss of a model that guesses
+    /// uniformly. Kept in `f64` whatever `F` is: in f32, 0.999 + 0.001 is not
+    /// 1, and the average would drift.
+    pub smooth_loss: f64,
 }
 
 impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, T> {
@@ -60,11 +72,12 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
         grads: Params::ZERO,
         adagrad: Adagrad::ZERO,
         cache: Cache::ZERO,
+        work: Workspace::ZERO,
         hprev: [F::ZERO; H],
         position: 0,
         byte: 0,
         steps: 0,
-        smooth_loss: F::ZERO,
+        smooth_loss: 0.0,
     };
 
     /// `size_of::<Self>()`: the bytes this trainer occupies wherever it lives.
@@ -91,7 +104,7 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
         self.position = 0;
         self.byte = 0;
         self.steps = 0;
-        self.smooth_loss = F::ZERO;
+        self.smooth_loss = 0.0;
     }
 
     /// The byte offset matching [`Trainer::position`] (for checkpoints).
@@ -107,25 +120,43 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
         self.byte = byte;
     }
 
-    // ANCHOR: step
-    /// One step of min-char-rnn's loop: trains on the next window of `text` and
-    /// returns its loss (summed over the `T` characters, in nats).
+    /// [`Trainer::step`] by the teaching layer: [`Trainer::train_window_reference`]
+    /// instead of [`Trainer::train_window`]. The same state and the same
+    /// results up to rounding (tested), for stepping through in a debugger,
+    /// or for a microcontroller that would rather save flash than time.
     ///
-    /// As in the original: at step 0, or when fewer than `T + 2` characters
-    /// remain, go back to the start with `hprev = 0`; read `T` inputs and the `T`
-    /// targets one character later; [`Trainer::train_window`]; move on `T`
-    /// characters; update the smoothed loss.
-    ///
-    /// Errors: [`Error::TextTooShort`] if the text has fewer than `T + 1` characters.
-    pub fn step(&mut self, params: &mut Params<F, V, H>, text: &Text<'_, V>) -> Result<F, Error> {
+    /// Errors: as [`Trainer::step`].
+    pub fn step_reference(
+        &mut self,
+        params: &mut Params<F, V, H>,
+        text: &Text<'_, V>,
+    ) -> Result<F, Error> {
+        self.next_window(params, text, Self::train_window_reference)
+    }
+
+    /// The window logic of [`Trainer::step`], training with `train`.
+    fn next_window(
+        &mut self,
+        params: &mut Params<F, V, H>,
+        text: &Text<'_, V>,
+        train: impl FnOnce(
+            &mut Self,
+            &mut Params<F, V, H>,
+            usize,
+            &[usize; T],
+            &[usize; T],
+        ) -> Result<F, Error>,
+    ) -> Result<F, Error> {
+        let too_short = Error::TextTooShort {
+            chars: text.len(),
+            needed: T + 1,
+        };
         if text.len() < T + 1 {
-            return Err(Error::TextTooShort {
-                chars: text.len(),
-                needed: T + 1,
-            });
+            return Err(too_short);
         }
+        let vocab_size = text.vocab().len();
         if self.steps == 0 {
-            self.smooth_loss = F::from_f64(libm::log(text.vocab().len() as f64) * T as f64);
+            self.smooth_loss = libm::log(vocab_size as f64) * T as f64;
         }
         if self.position + T + 1 >= text.len() || self.steps == 0 {
             self.rewind();
@@ -136,20 +167,15 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
             None => {
                 // A position saved against another text: start this one afresh.
                 self.rewind();
-                text.window(0, &mut xs, &mut targets)
-                    .ok_or(Error::TextTooShort {
-                        chars: text.len(),
-                        needed: T + 1,
-                    })?
+                text.window(0, &mut xs, &mut targets).ok_or(too_short)?
             }
         };
-        let loss = self.train_window(params, &xs, &targets)?;
-        self.smooth_loss = F::from_f64(0.999) * self.smooth_loss + F::from_f64(0.001) * loss;
+        let loss = train(self, params, vocab_size, &xs, &targets)?;
+        self.smooth_loss = self.smooth_loss * 0.999 + loss.to_f64() * 0.001;
         self.position += T;
         self.byte = next;
         Ok(loss)
     }
-    // ANCHOR_END: step
 
     fn rewind(&mut self) {
         self.hprev.fill(F::ZERO);
@@ -157,31 +183,70 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
         self.byte = 0;
     }
 
-    // ANCHOR: train_window
-    /// Trains on one window given as symbol indices: forward, backward, clip,
-    /// Adagrad, then carry the last hidden state into `hprev`. Returns the loss
-    /// `L = Σ_t −ln p_t[targets[t]]` of the parameters *before* the update.
+    // ANCHOR: train_window_reference
+    /// [`Trainer::train_window`] by the teaching layer: Karpathy's
+    /// [`loss_fun`], [`clip`] (O1), [`Adagrad::update`] (O2), and the last
+    /// hidden state carried into `hprev`.
     ///
-    /// Shapes: `xs`, `targets`: T indices in 0..V.
-    /// Errors: [`Error::IndexOutOfRange`].
-    pub fn train_window(
+    /// Shapes and errors: as [`Trainer::train_window`].
+    pub fn train_window_reference(
         &mut self,
         params: &mut Params<F, V, H>,
+        vocab_size: usize,
         xs: &[usize; T],
         targets: &[usize; T],
     ) -> Result<F, Error> {
-        let loss = forward(params, xs, targets, &self.hprev, &mut self.cache)?;
-        backward(
-            params,
-            &mut self.cache,
-            &self.hprev,
-            targets,
-            &mut self.grads,
-        )?;
+        let (cache, grads) = (&mut self.cache, &mut self.grads);
+        let loss = loss_fun(params, vocab_size, xs, targets, &self.hprev, cache, grads)?;
+        clip(grads, F::from_f64(CLIP)); //     O1: every gradient into [−5, 5]
+        self.adagrad.update(params, grads); // O2: one Adagrad step
+        self.hprev = cache.hs[T - 1]; //       carried into the next window
+        self.steps += 1;
+        Ok(loss)
+    }
+    // ANCHOR_END: train_window_reference
+}
+
+/// Training by the [`engine`], for the float types it runs on (`f32`, `f64`).
+impl<F: FastFloat, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, T> {
+    // ANCHOR: step
+    /// One step of min-char-rnn's loop, run by the [`engine`]: trains on the
+    /// next window of `text` and returns its loss (summed over the `T`
+    /// characters, in nats).
+    ///
+    /// As in the original: at step 0, or when fewer than `T + 2` characters
+    /// remain, go back to the start with `hprev = 0`; read `T` inputs and the `T`
+    /// targets one character later; [`Trainer::train_window`]; move on `T`
+    /// characters; update the smoothed loss.
+    ///
+    /// Errors: [`Error::TextTooShort`] if the text has fewer than `T + 1` characters.
+    pub fn step(&mut self, params: &mut Params<F, V, H>, text: &Text<'_, V>) -> Result<F, Error> {
+        self.next_window(params, text, Self::train_window)
+    }
+    // ANCHOR_END: step
+
+    // ANCHOR: train_window
+    /// Trains on one window given as symbol indices, with the [`engine`]:
+    /// forward, backward, clip and Adagrad, then carry the last hidden state
+    /// into `hprev`. Returns the loss `L = Σ_t −ln p_t[targets[t]]` of the
+    /// parameters *before* the update.
+    ///
+    /// Shapes: `xs`, `targets`: T indices in 0..vocab_size; `vocab_size` ≤ V
+    /// is the number of symbols in use ([`Vocab::len`](crate::Vocab::len)).
+    /// Errors: [`Error::VocabSizeOutOfRange`], [`Error::IndexOutOfRange`].
+    pub fn train_window(
+        &mut self,
+        params: &mut Params<F, V, H>,
+        vocab_size: usize,
+        xs: &[usize; T],
+        targets: &[usize; T],
+    ) -> Result<F, Error> {
+        let (work, hprev) = (&mut self.work, &self.hprev);
+        let loss = engine::pass::forward(params, vocab_size, xs, targets, hprev, work)?;
+        engine::pass::backward(params, vocab_size, work, targets, hprev, &mut self.grads)?;
         let limit = F::from_f64(CLIP);
-        self.adagrad
-            .clip_and_update(params, &mut self.grads, limit, xs); // O1, O2
-        self.hprev = self.cache.hs[T - 1].0;
+        engine::update::clip_and_update(&mut self.adagrad, params, &mut self.grads, limit, xs); // O1, O2
+        self.hprev = self.work.hs[T - 1].0;
         self.steps += 1;
         Ok(loss)
     }
@@ -210,7 +275,7 @@ mod tests {
         let mut starts = [0; 5];
         for s in &mut starts {
             tr.step(&mut params, &text).unwrap();
-            *s = tr.cache.xs[0];
+            *s = tr.work.xs[0];
         }
         assert_eq!(starts, [0, 3, 6, 0, 3]);
         assert_eq!(tr.steps, 5);
@@ -223,19 +288,19 @@ mod tests {
         let mut params = Params::<f64, 8, 4>::new(&mut Rng::new(2));
         let mut tr = Trainer::<f64, 8, 4, 3>::new();
         tr.step(&mut params, &text).unwrap();
-        assert_eq!(tr.hprev, tr.cache.hs[2].0);
+        assert_eq!(tr.hprev, tr.work.hs[2].0);
         assert_ne!(tr.hprev, [0.0; 4]);
         // p = 3: 3+3+1 < 8, so h_{-1} of this window is the carried state.
         let (before, carried) = (params.clone(), tr.hprev);
         tr.step(&mut params, &text).unwrap();
         let mut expected = [0.0; 4];
         crate::forward::hidden_forward(&before, 3, &carried, &mut expected);
-        assert_close(&tr.cache.hs[0].0, &expected);
+        assert_close(&tr.work.hs[0].0, &expected);
         // p = 6: 6+3+1 >= 8, so back to p = 0 with h_{-1} = 0.
         let before = params.clone();
         tr.step(&mut params, &text).unwrap();
         crate::forward::hidden_forward(&before, 0, &[0.0; 4], &mut expected);
-        assert_close(&tr.cache.hs[0].0, &expected);
+        assert_close(&tr.work.hs[0].0, &expected);
         assert_eq!(tr.position, 3);
     }
 
@@ -276,7 +341,7 @@ mod tests {
 #[cfg(test)]
 mod memory {
     use super::Trainer;
-    use crate::matrix::ROW_ALIGN;
+    use crate::engine::ROW_ALIGN;
     use crate::params::Params;
 
     /// The formula documented in the crate root, in bytes, before alignment padding
@@ -286,7 +351,9 @@ mod memory {
         let p = 2 * v * h + h * h + h + v;
         let w = core::mem::size_of::<usize>();
         let row = |bytes: usize| bytes.next_multiple_of(ROW_ALIGN);
-        s * (2 * p + t * (h + v) + h + 1) + (t + h) * row(s * h) + h * row(s * v) + w * (t + 2) + 16
+        let teaching = s * t * (h + v) + w * t; // the cache: hs, ps, xs
+        let engine = s * t * v + s * t * h + (t + h) * row(s * h) + h * row(s * v) + w * t;
+        s * (2 * p + h) + teaching + engine + w * 2 + 8 + 16
     }
 
     fn check<const V: usize, const H: usize, const T: usize>() {
@@ -310,6 +377,6 @@ mod memory {
         check::<76, 512, 25>();
         assert_eq!(core::mem::size_of::<Params<f32, 65, 100>>(), 92_672);
         #[cfg(all(target_arch = "x86_64", not(target_feature = "avx")))]
-        assert_eq!(Trainer::<f32, 65, 100, 25>::BYTES, 279_696);
+        assert_eq!(Trainer::<f32, 65, 100, 25>::BYTES, 296_400);
     }
 }

@@ -118,11 +118,27 @@ fn index_outside_the_vocabulary() {
     let mut params = Params::<f32, 4, 4>::ZERO;
     let mut trainer = Trainer::<f32, 4, 4, 2>::new();
     let e = trainer
-        .train_window(&mut params, &[0, 1], &[1, 4])
+        .train_window(&mut params, 4, &[0, 1], &[1, 4])
         .unwrap_err();
     assert_eq!(
         message(e),
         "symbol index 4 is out of range for a vocabulary of 4"
+    );
+    // The teaching layer checks the same, and an index beyond the symbols
+    // in use is out of range even where the capacity V has room for it.
+    let e = trainer
+        .train_window_reference(&mut params, 3, &[0, 3], &[1, 2])
+        .unwrap_err();
+    assert_eq!(
+        message(e),
+        "symbol index 3 is out of range for a vocabulary of 3"
+    );
+    let e = trainer
+        .train_window_reference(&mut params, 5, &[0, 1], &[1, 2])
+        .unwrap_err();
+    assert_eq!(
+        message(e),
+        "vocab_size 5 is not allowed: the model has room for 1 to 4 symbols"
     );
     assert_eq!(
         trainer.steps, 0,

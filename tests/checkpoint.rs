@@ -1,9 +1,10 @@
 //! Checkpoints: resuming is exact, and every kind of bad file is refused with
 //! its own error, leaving the caller's state untouched.
 
+use min_char_rnn::checkpoint::crc32;
 use min_char_rnn::{
     CheckpointHeader, Error, Params, Pick, Rng, Sampler, Text, Trainer, Vocab, checkpoint_size,
-    crc32, load_checkpoint, save_checkpoint,
+    load_checkpoint, save_checkpoint,
 };
 
 const SOURCE: &str = "Fair is foul, and foul is fair: hover through the fog and filthy air.";

@@ -2,7 +2,9 @@
 //! min-char-rnn (`tests/reference/reference.py`, output committed as
 //! `golden.bin`), in the style of llm.c's `test_gpt2.c`. Same initial weights,
 //! same text: the losses, smooth losses, first-step gradients, hidden states,
-//! and the parameters and Adagrad memory after several steps must agree.
+//! and the parameters and Adagrad memory after several steps must agree, for
+//! the teaching layer (`loss_fun`, `Trainer::step_reference`) and the engine
+//! (`Trainer::step`) alike.
 //!
 //! Tolerances, as the largest difference divided by the largest magnitude of
 //! the reference array:
@@ -15,7 +17,8 @@
 //!   up to η/√ε = 1000 times any change of g where |g| ≈ √ε = 1e-4, so a
 //!   gradient's f32 rounding error of ~5e-7 can move a weight by ~5e-4.
 
-use min_char_rnn::{Cache, Float, Params, Text, Trainer, Vocab, backward, forward};
+use min_char_rnn::engine::FastFloat;
+use min_char_rnn::{Cache, Float, Params, Text, Trainer, Vocab, loss_fun};
 
 static GOLDEN: &[u8] = include_bytes!("reference/golden.bin");
 
@@ -66,7 +69,7 @@ fn flat<F: Float, const V: usize, const H: usize>(p: &Params<F, V, H>) -> Vec<f6
 }
 
 /// Checks one case; returns the worst difference seen.
-fn check_case<F: Float, const V: usize, const H: usize, const T: usize>(
+fn check_case<F: FastFloat, const V: usize, const H: usize, const T: usize>(
     r: &mut Reader<'_>,
     (tolerance, after_steps_tolerance): (f64, f64),
 ) -> f64 {
@@ -110,45 +113,45 @@ fn check_case<F: Float, const V: usize, const H: usize, const T: usize>(
         worst.push(d);
     };
 
-    // The first window's unclipped gradients, straight from forward + backward.
+    // The first window's unclipped gradients, straight from lossFun.
     let (mut xs, mut ys) = ([0; T], [0; T]);
     text.window(0, &mut xs, &mut ys).unwrap();
     let mut cache = Box::new(Cache::<F, V, H, T>::ZERO);
-    forward(&params, &xs, &ys, &[F::ZERO; H], &mut cache).unwrap();
     let mut grads = Box::new(Params::ZERO);
-    backward(&params, &mut cache, &[F::ZERO; H], &ys, &mut grads).unwrap();
+    loss_fun(&params, V, &xs, &ys, &[F::ZERO; H], &mut cache, &mut grads).unwrap();
     check("step 1 gradients (raw)", &flat(&grads), &raw_grads);
 
-    let mut trainer = Box::new(Trainer::<F, V, H, T>::new());
-    for s in 0..steps {
-        let loss = trainer.step(&mut params, &text).unwrap().to_f64();
-        let smooth = trainer.smooth_loss.to_f64();
-        check(
-            &format!("step {} loss, smooth loss", s + 1),
-            &[loss, smooth],
-            &losses[2 * s..2 * s + 2],
-        );
-        if s == 0 {
-            let h: Vec<f64> = trainer.hprev.iter().map(|x| x.to_f64()).collect();
-            check("step 1 hprev", &h, &hprev_1);
+    let start = params.clone();
+    for (path, reference) in [("engine", false), ("teaching", true)] {
+        let mut params = start.clone();
+        let mut trainer = Box::new(Trainer::<F, V, H, T>::new());
+        for s in 0..steps {
+            let loss = if reference {
+                trainer.step_reference(&mut params, &text)
+            } else {
+                trainer.step(&mut params, &text)
+            };
+            check(
+                &format!("{path}: step {} loss, smooth loss", s + 1),
+                &[loss.unwrap().to_f64(), trainer.smooth_loss],
+                &losses[2 * s..2 * s + 2],
+            );
+            if s == 0 {
+                let h: Vec<f64> = trainer.hprev.iter().map(|x| x.to_f64()).collect();
+                check(&format!("{path}: step 1 hprev"), &h, &hprev_1);
+            }
         }
+        let after = |what: &str| format!("{path}: {what} after {steps}");
+        check(&after("parameters"), &flat(&params), &final_params);
+        let memory = flat(&trainer.adagrad.memory);
+        check(&after("Adagrad memory"), &memory, &final_memory);
+        let h: Vec<f64> = trainer.hprev.iter().map(|x| x.to_f64()).collect();
+        check(&after("hprev"), &h, &final_hprev);
     }
-    check(
-        &format!("parameters after {steps}"),
-        &flat(&params),
-        &final_params,
-    );
-    check(
-        &format!("Adagrad memory after {steps}"),
-        &flat(&trainer.adagrad.memory),
-        &final_memory,
-    );
-    let h: Vec<f64> = trainer.hprev.iter().map(|x| x.to_f64()).collect();
-    check(&format!("hprev after {steps}"), &h, &final_hprev);
     worst.into_iter().fold(0.0, f64::max)
 }
 
-fn run<F: Float>(tolerance: (f64, f64)) -> f64 {
+fn run<F: FastFloat>(tolerance: (f64, f64)) -> f64 {
     let mut r = Reader { bytes: GOLDEN };
     assert_eq!(r.take(8), b"MCRGOLD1");
     assert_eq!(r.u32(), 2);

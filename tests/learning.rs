@@ -43,7 +43,7 @@ fn macbeth_smooth_loss_falls_well_below_its_start() {
     let mut params = Box::new(Params::<f32, V, H>::ZERO);
     params.init(&mut Rng::new(7));
     let mut trainer = Box::new(Trainer::<f32, V, H, T>::new());
-    let start = 25.0 * (V as f32).ln(); // 105.1: a uniform guess
+    let start = 25.0 * (V as f64).ln(); // 105.1: a uniform guess
     for _ in 0..3000 {
         trainer.step(&mut params, &text).unwrap();
     }

@@ -22,7 +22,7 @@
 //! model's gradients are trusted to 1e−6 and f32 training itself rounds at every
 //! step.
 
-use crate::float::Float;
+use super::float::FastFloat as Float;
 
 // ANCHOR: expm1
 /// e^x − 1 for x ≤ 0, accurate even where the result is tiny (x near 0).

@@ -1,0 +1,113 @@
+//! tanh and softmax for the engine: the textbook's
+//! [`activation`](crate::activation) with the vectorisable functions of
+//! [`approx`] in place of `libm`'s calls.
+
+use super::approx;
+use super::float::FastFloat as Float;
+
+// ANCHOR: tanh_in_place
+/// `h[i] = tanh(h[i])` for every element, in place.
+///
+/// Uses the branch-free [`approx::tanh`] (within 3 ulp of libm's), so the loop
+/// runs 8 or 16 elements at a time.
+#[inline]
+pub fn tanh_in_place<F: Float>(h: &mut [F]) {
+    for hi in h {
+        *hi = approx::tanh(*hi);
+    }
+}
+// ANCHOR_END: tanh_in_place
+
+// ANCHOR: softmax
+/// `p = softmax(y)`: `p[i] = exp(y[i] − m) / Σ_j exp(y[j] − m)`, with `m = max(y)`.
+///
+/// Subtracting the maximum changes nothing mathematically (it cancels between
+/// numerator and denominator) but keeps every exponent ≤ 0, so `exp` cannot
+/// overflow and at least one term is exactly 1, so the sum cannot be 0. It also
+/// means only e^x for x ≤ 0 is needed: [`approx::exp_nonpositive`].
+///
+/// ```
+/// use min_char_rnn::engine::activation::softmax;
+/// let mut p = [0.0f64; 3];
+/// softmax(&[1000.0, 1000.0, 1000.0], &mut p); // naive exp(1000) = inf
+/// assert_eq!(p, [1.0 / 3.0; 3]);
+/// ```
+///
+/// Three separate passes (exponentials, their sum, the scaling) rather than
+/// one, because a running sum in the same loop would stop the exponentials
+/// from being computed several at a time.
+#[inline]
+pub fn softmax<F: Float>(y: &[F], p: &mut [F]) {
+    let m = max(y);
+    for (pi, &yi) in p.iter_mut().zip(y) {
+        *pi = approx::exp_nonpositive(yi - m);
+    }
+    let inv = F::ONE / sum(p);
+    for pi in p.iter_mut() {
+        *pi *= inv;
+    }
+}
+// ANCHOR_END: softmax
+
+/// Eight independent running values: the shape of a vector register, and no
+/// dependence of one step on the last. (Empty input: the first argument.)
+#[inline(always)]
+fn fold8<F: Float>(x: &[F], start: F, op: impl Fn(F, F) -> F) -> F {
+    let mut acc = [start; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a = op(*a, v);
+        }
+    }
+    for (a, &v) in acc.iter_mut().zip(chunks.remainder()) {
+        *a = op(*a, v);
+    }
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
+    op(op(op(a0, a4), op(a1, a5)), op(op(a2, a6), op(a3, a7)))
+}
+
+/// The largest element (`y` must not be empty).
+#[inline]
+fn max<F: Float>(y: &[F]) -> F {
+    fold8(y, y[0], F::max)
+}
+
+/// The sum of the elements, in eight interleaved partial sums.
+#[inline]
+fn sum<F: Float>(x: &[F]) -> F {
+    fold8(x, F::ZERO, |a, b| a + b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_sums_to_one_and_keeps_order() {
+        let y = [1.0f64, -2.0, 3.0, 0.5];
+        let mut p = [0.0; 4];
+        softmax(&y, &mut p);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+        assert!(p[2] > p[0] && p[0] > p[3] && p[3] > p[1]);
+        let z: f64 = y.iter().map(|v| v.exp()).sum();
+        assert!((p[2] - 3.0f64.exp() / z).abs() < 1e-15);
+    }
+
+    #[test]
+    fn softmax_survives_huge_logits() {
+        let mut p = [0.0f32; 2];
+        softmax(&[-1e30, 1e30], &mut p);
+        assert_eq!(p, [0.0, 1.0]);
+    }
+
+    #[test]
+    fn tanh_in_place_is_libm_tanh() {
+        let mut h = [-20.0f64, -0.5, 0.0, 0.5, 20.0];
+        tanh_in_place(&mut h);
+        assert_eq!(
+            h,
+            [-1.0, -0.46211715726000974, 0.0, 0.46211715726000974, 1.0]
+        );
+    }
+}
