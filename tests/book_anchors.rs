@@ -3,8 +3,10 @@
 //! mdBook includes a missing anchor as an empty code block, silently. These
 //! tests fail instead when a chapter's `{{#include file:anchor}}` names a file
 //! or an anchor that does not exist (or holds no code), when an `ANCHOR` in
-//! the source is shown by no chapter, or when an equation of the design has no
-//! chapter with its equation, derivation, code, test and exercises.
+//! the source is shown by no chapter, when an equation of the design has no
+//! chapter with its equation, derivation, code, test and exercises, or when
+//! an equation chapter (or the matrices chapter) shows code from the engine,
+//! `src/engine/`, which only the performance chapter may.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -158,6 +160,64 @@ fn every_anchor_in_the_source_is_shown_by_a_chapter() {
     assert!(unused.is_empty(), "anchors no chapter includes: {unused:?}");
 }
 
+/// The file of the chapter for an equation tag, from its line in SUMMARY.md
+/// (`- [F1 · The hidden state](f1-hidden.md)`).
+fn chapter_of(summary: &str, tag: &str) -> String {
+    let line = summary
+        .lines()
+        .find(|l| l.contains(&format!("[{tag} ·")))
+        .unwrap_or_else(|| panic!("SUMMARY.md has no chapter for {tag}"));
+    line[line.find("](").unwrap() + 2..line.rfind(')').unwrap()].to_string()
+}
+
+/// The includes of a chapter's text that name a file under `src/engine/`.
+fn engine_includes(chapter_dir: &Path, text: &str) -> Vec<String> {
+    let engine = Path::new(ROOT).join("src/engine").canonicalize().unwrap();
+    includes(text)
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| {
+            // A file that does not exist is every_include_resolves_to_code's
+            // to report; here, judge its path as written.
+            chapter_dir
+                .join(path)
+                .canonicalize()
+                .map_or_else(|_| path.contains("src/engine/"), |f| f.starts_with(&engine))
+        })
+        .collect()
+}
+
+#[test]
+fn equation_chapters_show_no_engine_code() {
+    // The teaching layer's pages: one chapter per equation, and the matrices
+    // chapter. The engine's machinery belongs in performance.md.
+    let book = Path::new(ROOT).join("book/src");
+    let summary = fs::read_to_string(book.join("SUMMARY.md")).unwrap();
+    let mut files: Vec<String> = TAGS.iter().map(|tag| chapter_of(&summary, tag)).collect();
+    files.push("matrices.md".to_string());
+    for file in &files {
+        let text = fs::read_to_string(book.join(file)).unwrap();
+        let found = engine_includes(&book, &text);
+        assert!(
+            found.is_empty(),
+            "{file} includes engine code {found:?}: the equation chapters show the \
+             teaching layer; the engine belongs in performance.md"
+        );
+    }
+    assert_eq!(files.len(), TAGS.len() + 1);
+}
+
+#[test]
+fn the_checks_catch_an_engine_include() {
+    let book = Path::new(ROOT).join("book/src");
+    let text = "```rust\n{{#include ../../src/engine/pass.rs:forward_fast}}\n```\n\
+                ```rust\n{{#include ../../src/forward.rs:F5_total}}\n```";
+    assert_eq!(
+        engine_includes(&book, text),
+        ["../../src/engine/pass.rs".to_string()]
+    );
+}
+
 #[test]
 fn every_equation_has_a_complete_chapter() {
     let summary = fs::read_to_string(Path::new(ROOT).join("book/src/SUMMARY.md")).unwrap();
@@ -177,12 +237,8 @@ fn every_equation_has_a_complete_chapter() {
         }
     }
     for tag in TAGS {
-        let line = summary
-            .lines()
-            .find(|l| l.contains(&format!("[{tag} ·")))
-            .unwrap_or_else(|| panic!("SUMMARY.md has no chapter for {tag}"));
-        let file = &line[line.find("](").unwrap() + 2..line.rfind(')').unwrap()];
-        let text = fs::read_to_string(Path::new(ROOT).join("book/src").join(file)).unwrap();
+        let file = chapter_of(&summary, tag);
+        let text = fs::read_to_string(Path::new(ROOT).join("book/src").join(&file)).unwrap();
         assert!(text.contains("$$"), "{tag} ({file}): no displayed equation");
         assert!(
             text.contains("{{#include"),
