@@ -283,7 +283,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
         let n = trainer.steps;
         if n % 100 == 0 || n == 1 {
             plot.train
-                .push((n as f64, trainer.smooth_loss as f64 / T as f64));
+                .push((n as f64, trainer.smooth_loss / T as f64));
         }
         if n % progress_every == 0 {
             progress(cfg, &trainer, first_step, started, tty);

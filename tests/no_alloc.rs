@@ -74,7 +74,10 @@ fn vocab_init_training_and_sampling_do_not_allocate() {
         trainer.reset();
         let mut loss = 0.0;
         for _ in 0..100 {
-            loss = trainer.step(&mut params, &text).unwrap();
+            loss = trainer.step(&mut params, &text).unwrap(); // the engine
+        }
+        for _ in 0..10 {
+            loss = trainer.step_reference(&mut params, &text).unwrap(); // the teaching layer
         }
         let sampler = Sampler::new(&params, &vocab, &mut rng, "It is", Pick::SAMPLE).unwrap();
         for (slot, c) in sample.iter_mut().zip(sampler) {
