@@ -6,13 +6,15 @@
 
 use core::fmt::Write;
 
-use min_char_rnn::{Params, Pick, Rng, Sampler, Text, Trainer, Vocab};
+use min_char_rnn::engine::pass;
+use min_char_rnn::{Error, Params, Pick, Rng, Sampler, Text, Trainer, Vocab, loss_fun};
 
 /// A model and everything needed to train it, in one block of memory.
 pub struct Model<const V: usize, const H: usize, const T: usize> {
     /// The weights.
     pub params: Params<f32, V, H>,
-    /// Gradients, Adagrad memory, cache, `hprev`.
+    /// Gradients, Adagrad memory, the teaching layer's cache, the engine's
+    /// workspace, `hprev`.
     pub trainer: Trainer<f32, V, H, T>,
 }
 
@@ -28,14 +30,27 @@ impl<const V: usize, const H: usize, const T: usize> Model<V, H, T> {
 
     /// The crate's documented formula (README, "Memory"), before padding (less than
     /// 16 bytes for each of the five 16-byte aligned pieces: three `Params`, the
-    /// cache, the trainer itself):
-    /// parameters s·P, trainer s·(2P + T·(2H + V) + H·(H + V) + H + 1) + w·(T + 2) + 16,
-    /// with s = 4 (f32) and w = 4 (a 32-bit `usize`).
+    /// engine's workspace, the trainer itself): parameters s·P, trainer
+    /// s·(2P + T·(3H + 2V) + H·(H + V) + H) + w·(2T + 2) + 24, with s = 4
+    /// (f32) and w = 4 (a 32-bit `usize`).
     pub const FORMULA: usize = {
         let p = 2 * V * H + H * H + H + V;
         let w = core::mem::size_of::<usize>();
-        4 * p + 4 * (2 * p + T * (2 * H + V) + H * (H + V) + H + 1) + w * (T + 2) + 16
+        4 * p + 4 * (2 * p + T * (3 * H + 2 * V) + H * (H + V) + H) + w * (2 * T + 2) + 24
     };
+}
+
+/// One training step: by the engine, or with the `textbook` feature by the
+/// teaching layer (`Trainer::step_reference`), which needs less flash.
+fn train_step<const V: usize, const H: usize, const T: usize>(
+    m: &mut Model<V, H, T>,
+    text: &Text<'_, V>,
+) -> Result<f32, Error> {
+    if cfg!(feature = "textbook") {
+        m.trainer.step_reference(&mut m.params, text)
+    } else {
+        m.trainer.step(&mut m.params, text)
+    }
 }
 
 /// "hello": V = 4 symbols, H = 12 hidden units, T = 4 steps per window.
@@ -91,6 +106,7 @@ pub fn run(
             peak,
             HELLO_BUDGET,
         );
+    ok &= layers_agree(out, hello);
 
     let top = stack::paint();
     let learned = train_tomorrow(out, tomorrow);
@@ -148,7 +164,7 @@ fn train_hello(out: &mut impl Write, m: &mut Hello) -> bool {
     m.trainer.reset();
     let mut loss = f32::INFINITY;
     for step in 1..=300 {
-        loss = match m.trainer.step(&mut m.params, &text) {
+        loss = match train_step(m, &text) {
             Ok(loss) => loss,
             Err(e) => {
                 let _ = writeln!(out, "[hello] error: {e}");
@@ -174,6 +190,65 @@ fn train_hello(out: &mut impl Write, m: &mut Hello) -> bool {
     word == ['h', 'e', 'l', 'l', 'o'] && loss < 0.05
 }
 
+/// The engine and the teaching layer on the chip, built without `std` (no
+/// fused multiply-add, Newton's 1/√x in Adagrad): one window of the trained
+/// model by both, the loss and every gradient within 1e-5. Absolute, not
+/// relative: a trained model has p ≈ 1 for the right symbol, so the loss
+/// −ln p ≈ 1 − p and dy = p − 1 are small and carry the rounding of p
+/// itself, an ulp of 1 (6e-8), whatever their size.
+/// (Run after the RAM report: it is a test, not part of training.)
+#[inline(never)]
+fn layers_agree<const H: usize, const T: usize>(
+    out: &mut impl Write,
+    m: &mut Model<4, H, T>,
+) -> bool {
+    let (Ok(vocab), mut xs, mut targets) = (Vocab::<4>::from_text("hello"), [0; T], [0; T]) else {
+        return false;
+    };
+    let Ok(text) = Text::new(&vocab, "hello") else {
+        return false;
+    };
+    if text.window(0, &mut xs, &mut targets).is_none() {
+        return false;
+    }
+    let (n, hprev, tr) = (text.vocab().len(), [0.0; H], &mut m.trainer);
+    let mut grads = Params::<f32, 4, H>::ZERO;
+    let (Ok(a), Ok(b)) = (
+        loss_fun(
+            &m.params,
+            n,
+            &xs,
+            &targets,
+            &hprev,
+            &mut tr.cache,
+            &mut grads,
+        ),
+        pass::forward(&m.params, n, &xs, &targets, &hprev, &mut tr.work),
+    ) else {
+        return false;
+    };
+    if pass::backward(&m.params, n, &mut tr.work, &targets, &hprev, &mut tr.grads).is_err() {
+        return false;
+    }
+    let mut worst = (a - b).abs(); // the loss, in nats
+    for (fast, reference) in tr.grads.tensors().iter().zip(grads.tensors()) {
+        for (x, y) in fast.iter().zip(reference) {
+            worst = worst.max((x - y).abs());
+        }
+    }
+    let agree = worst <= 1e-5;
+    let _ = writeln!(
+        out,
+        "[hello] engine and teaching layer, one window: loss {} and {}, loss and gradients \
+         within {} millionths ({})",
+        Fixed(a, 4),
+        Fixed(b, 4),
+        Fixed(worst * 1e6, 2),
+        if agree { "equal" } else { "NOT EQUAL" }
+    );
+    agree
+}
+
 #[inline(never)]
 fn train_tomorrow(out: &mut impl Write, m: &mut Tomorrow) -> bool {
     const STEPS: u32 = 2000;
@@ -192,15 +267,15 @@ fn train_tomorrow(out: &mut impl Write, m: &mut Tomorrow) -> bool {
     m.trainer.reset();
     let mut start = 0.0;
     for step in 1..=STEPS {
-        if let Err(e) = m.trainer.step(&mut m.params, &text) {
+        if let Err(e) = train_step(m, &text) {
             let _ = writeln!(out, "[tomorrow] error: {e}");
             return false;
         }
         if step == 1 {
-            start = m.trainer.smooth_loss;
+            start = m.trainer.smooth_loss as f32;
         }
         if step == 1 || step % 250 == 0 {
-            let s = Fixed(m.trainer.smooth_loss, 2);
+            let s = Fixed(m.trainer.smooth_loss as f32, 2);
             let _ = writeln!(out, "[tomorrow] step {step:>4}  smooth loss {s}");
         }
     }
@@ -216,7 +291,7 @@ fn train_tomorrow(out: &mut impl Write, m: &mut Tomorrow) -> bool {
         }
     }
     let _ = writeln!(out);
-    let end = m.trainer.smooth_loss;
+    let end = m.trainer.smooth_loss as f32;
     let learned = end < 0.5 * start;
     let _ = writeln!(
         out,
