@@ -54,6 +54,37 @@
 //! # Ok::<(), min_char_rnn::Error>(())
 //! ```
 //!
+//! ## Two layers
+//!
+//! The **teaching layer** is the model as the book derives it, one equation
+//! per function, every sum left to right, `libm`'s `exp`, `tanh` and `sqrt`:
+//! [`matrix`], [`activation`], [`forward`], [`backward`] (and [`loss_fun`],
+//! Karpathy's `lossFun`, which runs them), [`clip`], [`adagrad`],
+//! [`sample`], [`gradcheck`]. The **[`engine`]** computes the same thing
+//! shaped for the machine (tiles of sums in registers, batched and
+//! transposed products, fused clipping and Adagrad, vectorisable `exp` and
+//! `tanh`), and holds every `cfg` of the crate. The engine imports the
+//! teaching layer, never the reverse, and `tests/engine_equals_reference.rs`
+//! proves each of its functions equal to the textbook one it replaces.
+//! [`Trainer::step`] trains with the engine; [`Trainer::step_reference`]
+//! with the teaching layer, on the same state.
+//!
+//! ## The `std` feature, and identical digits
+//!
+//! The library needs no `std`. With the optional `std` feature (the examples
+//! and tests turn it on) the engine uses two things `core` lacks on stable
+//! Rust: a fused multiply-add, where the target has FMA (one rounding per
+//! multiply-add instead of two), and a square root the compiler can
+//! vectorise, for Adagrad where the target has no FMA
+//! ([`engine::FUSED_MULTIPLY_ADD`], [`engine::ADAGRAD_DIVIDES`]). Results
+//! then differ from a build without them in the last bits, and since
+//! training amplifies such differences (Adagrad divides by √(Σ g² + ε)),
+//! two builds part ways after some tens of steps while learning equally
+//! well. For the same digits on every machine, train with
+//! [`Trainer::step_reference`] (IEEE arithmetic and `libm` only, the same on
+//! every target), or build the engine without `std`, or with it on targets
+//! that agree on FMA (for example `-C target-feature=-fma` on a PC).
+//!
 //! ## Memory
 //!
 //! Nothing allocates; the caller owns every buffer. With P = 2·V·H + H·H + H + V
@@ -62,14 +93,13 @@
 //! | what | bytes |
 //! |---|---|
 //! | [`Params`] (the model) | s·P, rounded up to a multiple of 16 |
-//! | [`Trainer`] (gradients, Adagrad memory, cache, `hprev`) | s·(2P + T·(2H + V) + H·(H + V) + H + 1) + w·(T + 2) + 16 (w = 8 on 64-bit targets, 4 on 32-bit ones), plus padding: on x86 each of the cache's T + 2H rows ([`Row`]) rounds up to a multiple of [`ROW_ALIGN`] bytes (16; 64 with AVX-512), and the parts to their alignment, less than 64 + `ROW_ALIGN` bytes; exactly [`Trainer::BYTES`] |
+//! | [`Trainer`] (gradients, Adagrad memory, the teaching layer's cache, the engine's workspace, `hprev`) | s·(2P + T·(3H + 2V) + H·(H + V) + H) + w·(2T + 2) + 24 (w = 8 on 64-bit targets, 4 on 32-bit ones), plus padding: on x86 each of the T + 2H rows of the engine's workspace ([`engine::Row`]) rounds up to a multiple of [`engine::ROW_ALIGN`] bytes (16; 32 with AVX; 64 with AVX-512), and the parts to their alignment, less than 64 + `ROW_ALIGN` bytes; exactly [`Trainer::BYTES`] |
 //! | [`Sampler`] (inference: the hidden state and logits, plus three references) | s·(H + V) + 3 pointers; each character drawn also uses 8·V bytes of stack |
 //!
 //! For V = 65, H = 100, T = 25 in f32 that is 92,672 bytes of parameters and
-//! 279,696 bytes of trainer (on x86-64 without AVX; 290,496 with AVX-512).
-//! Both types have a `const ZERO` and in-place
-//! initialisation, so they can live in a `static` (or a `Box`) instead of a small
-//! stack.
+//! 296,400 bytes of trainer (on x86-64 without AVX). Both types have a
+//! `const ZERO` and in-place initialisation, so they can live in a `static`
+//! (or a `Box`) instead of a small stack.
 
 #![no_std]
 #![forbid(unsafe_code)]

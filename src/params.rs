@@ -27,7 +27,7 @@ use crate::rng::Rng;
 /// Aligned to 16 bytes, the width of an SSE or NEON vector register: wherever a
 /// `Params` lives, its rows start on a 16-byte boundary (when their length in
 /// bytes is a multiple of 16), so no vector load of a row straddles two cache
-/// lines. (Before [`Cache`](crate::Cache) had the same attribute, it sat 8
+/// lines. (Before the engine's [`Workspace`](crate::engine::Workspace) had the same attribute, it sat 8
 /// bytes off a boundary inside [`Trainer`](crate::Trainer), and training was
 /// 4–8% slower on x86-64.)
 #[allow(non_snake_case)] // the fields are the book's symbols: W for weights, b for biases

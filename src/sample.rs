@@ -43,7 +43,7 @@ impl Pick {
 /// below `u · Σ w`; then the last index with positive weight is returned.
 ///
 /// ```
-/// use min_char_rnn::sample_index;
+/// use min_char_rnn::sample::sample_index;
 /// let w = [0.0f64, 0.25, 0.75];
 /// assert_eq!(sample_index(&w, 0.0), 1);
 /// assert_eq!(sample_index(&w, 0.2), 1);

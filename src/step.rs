@@ -12,7 +12,7 @@ use crate::params::Params;
 // ANCHOR: loss_fun
 /// Karpathy's `lossFun(inputs, targets, hprev)`: the forward pass F0–F5 over
 /// one window, then backpropagation through time B1–B6. Returns the loss
-/// L = Σ_t −ln p_t[targets[t]] and overwrites `grads` with dL/dθ (unclipped);
+/// L = Σ_t −ln p_t\[targets\[t\]\] and overwrites `grads` with dL/dθ (unclipped);
 /// the last hidden state, the next window's `hprev`, is `cache.hs[T − 1]`.
 ///
 /// Shapes: `inputs`, `targets`: T indices in 0..vocab_size (`targets[t]` is

@@ -31,7 +31,7 @@ pub trait FastFloat: Float {
     /// The smallest argument of `approx::exp_nonpositive`: e^x is then just above
     /// the smallest normal number; smaller arguments are raised to it.
     const EXP_ARG_MIN: Self;
-    /// Newton steps that [`Float::rsqrt_guess`] needs to reach full precision.
+    /// Newton steps that [`FastFloat::rsqrt_guess`] needs to reach full precision.
     const RSQRT_STEPS: usize;
     /// `(n, 2ⁿ)` with n = `self` rounded to the nearest integer, for results 2ⁿ
     /// that are normal numbers. Adding 1.5·2^(mantissa bits) makes the hardware

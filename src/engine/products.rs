@@ -353,7 +353,7 @@ fn weighted_rows_tile<
 /// `outs[t] += Wᵀ vs[t]` for every t: [`matvec_transposed_add`] for a batch of
 /// vectors.
 ///
-/// Shapes: `W`: R×C (rows plain or [`Row`]s); each `vs[t]`: R; each
+/// Shapes: `W`: R×C (rows plain or [`Row`](super::Row)s); each `vs[t]`: R; each
 /// `outs[t]`: C (as many as `vs`). One product alone uses every element of
 /// `W` it reads for a single multiply-add, and a matrix of tens of kilobytes
 /// comes from the slower L2 cache each time. Here 32 rows at a time are read
@@ -409,7 +409,7 @@ const ROWS_PER_PASS: usize = 32;
 /// `u_t[i]`, built four t at a time (in registers where the target has
 /// enough, with AVX or AVX-512); two rows of A at a time share every read of
 /// the v_t. Shapes: `A`: R×C; each u_t: R; each v_t: C (plain or a
-/// [`Row`]).
+/// [`Row`](super::Row)).
 ///
 /// ```
 /// use min_char_rnn::engine::products::sum_outer;

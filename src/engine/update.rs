@@ -81,7 +81,7 @@ pub fn clip_adagrad_update<F: Float>(
 /// Adagrad step.
 ///
 /// Where [`ADAGRAD_DIVIDES`], exactly the textbook form: a hardware square
-/// root and a division. Elsewhere `1/√(m + ε)` is [`approx::rsqrt`](super::approx::rsqrt) (within
+/// root and a division. Elsewhere `1/√(m + ε)` is [`approx::rsqrt`] (within
 /// 2 ulp), Newton's method, multiplies only, and the step is added to θ as
 /// `θ + (−step) · rsqrt(m + ε)`, one fused multiply-add where the target
 /// has FMA.
