@@ -282,8 +282,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
             .map_err(|e| e.to_string())?;
         let n = trainer.steps;
         if n % 100 == 0 || n == 1 {
-            plot.train
-                .push((n as f64, trainer.smooth_loss / T as f64));
+            plot.train.push((n as f64, trainer.smooth_loss / T as f64));
         }
         if n % progress_every == 0 {
             progress(cfg, &trainer, first_step, started, tty);
