@@ -119,6 +119,7 @@ pub fn hidden_backward<F: Float, const V: usize, const H: usize>(
 }
 // ANCHOR_END: B6_dhnext
 
+// ANCHOR: backward_loop
 /// Backpropagation through time over the window that
 /// [`forward`](crate::forward::forward) just ran: overwrites `grads` with
 /// dL/dθ for all five tensors (unclipped).
@@ -138,7 +139,6 @@ pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
 ) -> Result<(), Error> {
     check_window::<V>(vocab_size, &cache.xs, targets)?;
     let Cache { xs, hs, ps } = cache;
-    // ANCHOR: backward_loop
     grads.fill_zero();
     let mut dhnext = [F::ZERO; H]; // nothing flows back from beyond the window
     for t in (0..T).rev() {
@@ -152,8 +152,8 @@ pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
         hidden_backward(params, &dhraw, &mut dhnext); //      B6: dhnext for t − 1
     }
     Ok(())
-    // ANCHOR_END: backward_loop
 }
+// ANCHOR_END: backward_loop
 
 #[cfg(test)]
 mod tests {

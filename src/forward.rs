@@ -54,6 +54,7 @@ pub fn check_window<const V: usize>(
     }
 }
 
+// ANCHOR: F1_h
 /// F0 and F1: the new hidden state `h = tanh(Wxh x + Whh h_prev + bh)`.
 ///
 /// Shapes: `x`: one-hot index in 0..V; `h_prev`, `h`: H. Panics if `x >= V`
@@ -73,11 +74,10 @@ pub fn hidden_forward<F: Float, const V: usize, const H: usize>(
         *h_i = Wxh_ix + bh_i; //          h = Wxh x + bh
     }
     // ANCHOR_END: F0_onehot
-    // ANCHOR: F1_h
     matvec_add(Whh, h_prev, h); //      h = Wxh x + bh + Whh h_prev
     tanh_in_place(h); //                h = tanh(Wxh x + Whh h_prev + bh)
-    // ANCHOR_END: F1_h
 }
+// ANCHOR_END: F1_h
 
 // ANCHOR: F2_y
 /// F2: the logits `y = Why h + by`, one unnormalised score per symbol.
@@ -118,6 +118,7 @@ pub fn loss_forward<F: Float>(p: &[F], target: usize) -> F {
 }
 // ANCHOR_END: F4_loss
 
+// ANCHOR: F5_total
 /// The forward pass over one window: returns the summed loss L = Σ_t l_t and
 /// fills `cache` with every x_t, h_t and p_t the backward pass needs.
 ///
@@ -142,7 +143,6 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
         ps,
     } = cache;
     *cached_xs = *xs;
-    // ANCHOR: F5_total
     let mut loss = F::ZERO;
     for t in 0..T {
         let h_prev = if t == 0 { *hprev } else { hs[t - 1] }; // h_{-1} = hprev
@@ -153,8 +153,8 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
         loss += loss_forward(&ps[t], targets[t]); //             F4, F5: L = Σ_t l_t
     }
     Ok(loss)
-    // ANCHOR_END: F5_total
 }
+// ANCHOR_END: F5_total
 
 #[cfg(test)]
 mod tests {

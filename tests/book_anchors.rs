@@ -259,3 +259,50 @@ fn the_checks_catch_a_missing_anchor() {
     assert!(anchored(&source, &anchor.unwrap()).is_none());
     assert!(anchored(&source, "F1_h").is_some_and(|l| !l.is_empty()));
 }
+
+#[test]
+fn equation_chapters_show_whole_functions() {
+    // A chapter that shows a function's body must show its signature too, or
+    // the reader meets `WxhT`, `h_prev` and `x` with no definition. The
+    // anchor of each teaching-layer step function covers it from its doc
+    // comment to its closing brace (F0_onehot, nested inside F1_h, is the
+    // one exception: F0's chapter points to F1's for the rest).
+    let src = Path::new(ROOT).join("src");
+    let whole = [
+        ("forward.rs", "F1_h", "pub fn hidden_forward"),
+        ("forward.rs", "F2_y", "pub fn logits_forward"),
+        ("forward.rs", "F3_probs", "pub fn probs_forward"),
+        ("forward.rs", "F4_loss", "pub fn loss_forward"),
+        ("forward.rs", "F5_total", "pub fn forward"),
+        ("backward.rs", "B1_dy", "pub fn softmax_loss_backward"),
+        ("backward.rs", "B2_dWhy", "pub fn logits_weights_backward"),
+        ("backward.rs", "B3_dh", "pub fn logits_backward"),
+        ("backward.rs", "B4_dhraw", "pub fn tanh_backward"),
+        ("backward.rs", "B5_dW", "pub fn hidden_weights_backward"),
+        ("backward.rs", "B6_dhnext", "pub fn hidden_backward"),
+        ("backward.rs", "backward_loop", "pub fn backward"),
+    ];
+    for (file, anchor, signature) in whole {
+        let source = fs::read_to_string(src.join(file)).unwrap();
+        let lines =
+            anchored(&source, anchor).unwrap_or_else(|| panic!("{file}: no anchor {anchor:?}"));
+        assert!(
+            lines.first().is_some_and(|l| l.starts_with("///")),
+            "{file}:{anchor} does not start at the function's doc comment"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with(signature)),
+            "{file}:{anchor} does not show `{signature}`"
+        );
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("}"),
+            "{file}:{anchor} does not end with the function's closing brace"
+        );
+    }
+    // F0's nested anchor is the column read alone, without the signature.
+    let forward = fs::read_to_string(src.join("forward.rs")).unwrap();
+    let f0 = anchored(&forward, "F0_onehot").unwrap();
+    assert!(f0.iter().any(|l| l.contains("WxhT[x]")));
+    assert!(!f0.iter().any(|l| l.contains("fn ")));
+}
