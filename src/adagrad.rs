@@ -38,9 +38,11 @@ impl<F: Float, const V: usize, const H: usize> Adagrad<F, V, H> {
         }
     }
 
-    /// Sets η. Errors with [`Error::BadLearningRate`] unless finite and positive.
+    /// Sets η. Errors with [`Error::BadLearningRate`] unless finite and
+    /// positive, in `f64` and in `F` (an f32 model cannot learn at a rate
+    /// that rounds to 0 or ∞ in f32).
     pub fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), Error> {
-        if !(learning_rate.is_finite() && learning_rate > 0.0) {
+        if !learning_rate_fits::<F>(learning_rate) {
             return Err(Error::BadLearningRate {
                 value: learning_rate,
             });
@@ -62,6 +64,12 @@ impl<F: Float, const V: usize, const H: usize> Adagrad<F, V, H> {
             adagrad_update(theta, dtheta, m, lr, eps);
         }
     }
+}
+
+/// Whether `learning_rate` is finite and positive, in `f64` and in `F`.
+pub(crate) fn learning_rate_fits<F: Float>(learning_rate: f64) -> bool {
+    let in_f = F::from_f64(learning_rate);
+    learning_rate.is_finite() && learning_rate > 0.0 && in_f.is_finite() && in_f > F::ZERO
 }
 
 // ANCHOR: O2_adagrad

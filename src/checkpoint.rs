@@ -20,7 +20,33 @@
 //! Gradients and the forward cache are not saved: the next step recomputes them
 //! from scratch, so resuming is exact (tested: N steps, save, load, M steps gives
 //! the same bits as N + M steps).
+//!
+//! A checksum proves that the bytes are the ones written, not that what was
+//! written is a training state. [`load_checkpoint`] also checks what the
+//! numbers mean, every invariant training keeps (`tests/checkpoint_forgery.rs`
+//! breaks each in turn):
+//!
+//! | field | invariant |
+//! |---|---|
+//! | steps | at most 2⁵³, far from overflow (a million steps a second would take 285 years) |
+//! | position | at most steps × T: each step reads T characters, and a rewind starts again from 0 |
+//! | byte offset | between 1 and 4 bytes per character of the position (UTF-8) |
+//! | learning rate | finite and positive, also in the model's float type |
+//! | smooth loss | finite and not negative (a loss is −ln p ≥ 0) |
+//! | parameters | finite, and at most the largest float / (2(H + 2)), so that no pre-activation and no difference of logits overflows |
+//! | Adagrad memory | finite, not negative, and at most 25 per step trained: a sum of squared gradients clipped to ±5 (with the rounding of that many additions) |
+//! | `hprev` | within [−1, 1], the range of tanh |
+//! | RNG state | any 64 bits: every state of SplitMix64 is valid |
+//!
+//! The parameters have no tighter bound: Adagrad moves each by at most η
+//! per step, but η may change between saves, and a bound that no overflow can
+//! cross within a whole window of backpropagation (|W| ≤ 0.3 for H = 100,
+//! T = 25 in f32) would refuse real models. What keeps a bad model from
+//! spreading NaN is training itself: a step whose loss or one of whose
+//! gradients is not finite stops with [`Error::Diverged`] before it changes
+//! anything.
 
+use crate::adagrad::learning_rate_fits;
 use crate::error::Error;
 use crate::float::Float;
 use crate::params::Params;
@@ -34,6 +60,9 @@ pub const MAGIC: [u8; 8] = *b"MCRNNCKP";
 pub const VERSION: u32 = 2;
 /// Bytes before the vocabulary.
 const HEADER: usize = 8 + 4 + 4 * 4 + 4 + 8 * 4 + 8 * 2;
+/// The largest step count a checkpoint may hold: 2⁵³, beyond which an `f64`
+/// no longer counts every step, and far from the `u64` limit.
+pub const MAX_STEPS: u64 = 1 << 53;
 
 /// The size in bytes of a checkpoint of a `Trainer<F, V, H, T>`.
 pub const fn checkpoint_size<F: Float, const V: usize, const H: usize, const T: usize>() -> usize {
@@ -144,7 +173,8 @@ pub fn save_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
 /// [`Error::BadMagic`], [`Error::UnsupportedVersion`], [`Error::ShapeMismatch`]
 /// (another float type, V, H or T), [`Error::Truncated`],
 /// [`Error::ChecksumMismatch`], [`Error::Corrupt`] (trailing bytes, an invalid
-/// vocabulary, a non-finite number).
+/// vocabulary, or a broken invariant of the training state: see the
+/// [module](self)'s table; the message names the field).
 pub fn load_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>(
     bytes: &[u8],
     params: &mut Params<F, V, H>,
@@ -194,24 +224,60 @@ pub fn load_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
     };
     let (steps, position, byte, rng_state) = (r.u64(), r.u64(), r.u64(), r.u64());
     let (learning_rate, smooth_loss) = (r.f64(), r.f64());
+    check_counters::<T>(steps, position, byte)?;
+    let corrupt = |what| Err(Error::Corrupt { what });
+    if !learning_rate_fits::<F>(learning_rate) {
+        return corrupt("the learning rate is not a finite positive number in this float type");
+    }
+    if !(smooth_loss.is_finite() && smooth_loss >= 0.0) {
+        return corrupt("the smooth loss is negative or not finite");
+    }
     let vocab = read_vocab::<V>(&mut r, header.vocab_size as usize)?;
     let floats_at = r.at;
-    for _ in 0..(2 * Params::<F, V, H>::COUNT + H) {
-        if !r.float::<F>().is_finite() {
-            return Err(Error::Corrupt {
-                what: "a parameter, Adagrad memory or hidden state is not finite",
-            });
+    let count = Params::<F, V, H>::COUNT;
+    // The forward pass adds up to H + 2 products of a parameter and a number
+    // in [−1, 1], and softmax subtracts two logits: within this bound none
+    // of that overflows.
+    let float_max = if F::BYTES == 4 {
+        f32::MAX as f64
+    } else {
+        f64::MAX
+    };
+    let largest = float_max / (2.0 * (H as f64 + 2.0));
+    for _ in 0..count {
+        let theta = r.float::<F>();
+        if !theta.is_finite() {
+            return corrupt("a parameter is not finite");
+        }
+        if theta.to_f64().abs() > largest {
+            return corrupt("a parameter is so large that the forward pass would overflow");
         }
     }
-    if !smooth_loss.is_finite() {
-        return Err(Error::Corrupt {
-            what: "the smooth loss is not finite",
-        });
+    // Each step adds at most 5² = 25 to an element's memory; the sum of that
+    // many terms may round up by up to steps·ε of itself.
+    let epsilon = if F::BYTES == 4 {
+        f32::EPSILON as f64
+    } else {
+        f64::EPSILON
+    };
+    let most = 25.0 * steps as f64 * (1.0 + steps as f64 * epsilon);
+    for _ in 0..count {
+        let m = r.float::<F>().to_f64();
+        if !(m.is_finite() && m >= 0.0) {
+            return corrupt("the Adagrad memory holds a negative or non-finite number");
+        }
+        if m > most {
+            return corrupt(
+                "the Adagrad memory is larger than the steps trained allow (at most 25 a \
+                 step: gradients are clipped to ±5)",
+            );
+        }
     }
-    if !(learning_rate.is_finite() && learning_rate > 0.0) {
-        return Err(Error::Corrupt {
-            what: "the learning rate is not a finite positive number",
-        });
+    for _ in 0..H {
+        let h = r.float::<F>().to_f64();
+        if !(-1.0..=1.0).contains(&h) {
+            return corrupt("the hidden state is outside tanh's range [−1, 1] or not finite");
+        }
     }
 
     // Valid: now, and only now, change the caller's state.
@@ -232,6 +298,26 @@ pub fn load_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
     trainer.smooth_loss = smooth_loss;
     rng.state = rng_state;
     Ok(vocab)
+}
+
+/// The counters: few enough steps to be far from overflow, a position that
+/// the steps could have reached, and a byte offset of 1 to 4 bytes a
+/// character.
+fn check_counters<const T: usize>(steps: u64, position: u64, byte: u64) -> Result<(), Error> {
+    let corrupt = |what| Err(Error::Corrupt { what });
+    if steps > MAX_STEPS {
+        return corrupt("the step count is beyond 2^53, more than any run could train");
+    }
+    if position > steps.saturating_mul(T as u64) {
+        return corrupt("the position is beyond the characters the steps trained have read");
+    }
+    if byte < position || byte > position.saturating_mul(4) {
+        return corrupt("the byte offset does not match the position (1 to 4 bytes a character)");
+    }
+    if usize::try_from(byte).is_err() {
+        return corrupt("the byte offset does not fit this machine's memory");
+    }
+    Ok(())
 }
 
 fn read_vocab<const V: usize>(r: &mut Reader<'_>, len: usize) -> Result<Vocab<V>, Error> {

@@ -56,6 +56,13 @@ pub enum Error {
         /// The compiled capacity `V`.
         capacity: usize,
     },
+    /// Training diverged: the loss of a window or one of its gradients is
+    /// infinite or NaN. The step was refused before it changed the
+    /// parameters or the trainer.
+    Diverged {
+        /// The step that would have been taken, counted from 1.
+        step: u64,
+    },
     /// Sampling needs at least one character to start from.
     EmptyPrime,
     /// The temperature divides the logits, so it must be finite and greater than zero.
@@ -139,6 +146,11 @@ impl fmt::Display for Error {
                 f,
                 "vocab_size {vocab_size} is not allowed: the model has room for 1 to \
                  {capacity} symbols"
+            ),
+            Error::Diverged { step } => write!(
+                f,
+                "training diverged at step {step}: the loss or a gradient is not finite (a \
+                 smaller learning rate may help); the parameters are those from before this step"
             ),
             Error::EmptyPrime => write!(f, "the prime text is empty: give at least one character"),
             Error::BadTemperature { value } => write!(

@@ -232,7 +232,7 @@ fn impossible_contents_with_a_valid_checksum() {
     reseal(&mut bad);
     assert_eq!(
         refused(&bad).to_string(),
-        "the checkpoint is corrupted: a parameter, Adagrad memory or hidden state is not finite"
+        "the checkpoint is corrupted: a parameter is not finite"
     );
 }
 
