@@ -12,7 +12,7 @@
 //!
 //! | symbol | meaning | shape |
 //! |---|---|---|
-//! | `V` | vocabulary capacity (`vocab_size`) | |
+//! | `V` | vocabulary capacity (at least min-char-rnn's `vocab_size`, the symbols in use) | |
 //! | `H` | hidden size (`hidden_size`) | |
 //! | `T` | window length (`seq_length`) | |
 //! | `F` | the float type, `f32` or `f64` | |
@@ -96,8 +96,9 @@
 //! | [`Trainer`] (gradients, Adagrad memory, the teaching layer's cache, the engine's workspace, `hprev`) | s·(2P + T·(3H + 2V) + H·(H + V) + H) + w·(2T + 2) + 24 (w = 8 on 64-bit targets, 4 on 32-bit ones), plus padding: on x86 each of the T + 2H rows of the engine's workspace ([`engine::Row`]) rounds up to a multiple of [`engine::ROW_ALIGN`] bytes (16; 32 with AVX; 64 with AVX-512), and the parts to their alignment, less than 64 + `ROW_ALIGN` bytes; exactly [`Trainer::BYTES`] |
 //! | [`Sampler`] (inference: the hidden state and logits, plus three references) | s·(H + V) + 3 pointers; each character drawn also uses 8·V bytes of stack |
 //!
-//! For V = 65, H = 100, T = 25 in f32 that is 92,672 bytes of parameters and
-//! 296,400 bytes of trainer (on x86-64 without AVX). Both types have a
+//! For V = 76 (`shakespeare.txt`'s symbols), H = 100, T = 25 in f32 that is
+//! 101,504 bytes of parameters and 319,472 bytes of trainer (on x86-64
+//! without AVX; 323,104 with AVX2). Both types have a
 //! `const ZERO` and in-place initialisation, so they can live in a `static`
 //! (or a `Box`) instead of a small stack.
 

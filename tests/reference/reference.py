@@ -114,7 +114,7 @@ def run_case(text, hidden_size, seq_length, steps, seed, scale, must_clip):
 def main():
     cases = [
         # min-char-rnn exactly: weights N(0, 0.01^2); 7 windows over 23 chars,
-        # so the pointer wraps and hprev is reset at step 6.
+        # so the pointer wraps and hprev is reset at the 5th window (n = 4).
         run_case("hello world, hello rnn!", 8, 5, 7, seed=1, scale=0.01, must_clip=False),
         # Large weights and a repetitive Hungarian text: multi-byte chars, and
         # gradients beyond [-5, 5], so the clipping is checked too.
