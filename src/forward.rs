@@ -111,10 +111,22 @@ pub fn probs_forward<F: Float, const V: usize>(
 // ANCHOR_END: F3_probs
 
 // ANCHOR: F4_loss
-/// F4: the cross-entropy of one step, `l = −ln p[target]`: how surprised the model
-/// was by the character that really came next. Shapes: `p`: V, `target` in 0..V.
-pub fn loss_forward<F: Float>(p: &[F], target: usize) -> F {
-    -p[target].ln()
+/// F4: the cross-entropy of one step, `l = −ln p[target]`: how surprised the
+/// model was by the character that really came next.
+///
+/// Computed from the logits of the symbols in use, as `ln Σ_j e^(y_j − m) −
+/// (y[target] − m)` with `m = max y`: since `p[target] = e^(y[target] − m) /
+/// Σ_j e^(y_j − m)`, that is the same number, but it is finite whenever the
+/// logits are, where `p[target]` itself can round to 0 (in f32 below about
+/// e^−87) and make `−ln p` infinite. Shapes: `y`: the first vocab_size
+/// logits; `target` below vocab_size.
+pub fn loss_forward<F: Float>(y: &[F], target: usize) -> F {
+    let m = y.iter().fold(y[0], |m, &y_i| m.max(y_i));
+    let mut sum = F::ZERO;
+    for &y_i in y {
+        sum += (y_i - m).exp();
+    }
+    sum.ln() - (y[target] - m) // −ln p[target]
 }
 // ANCHOR_END: F4_loss
 
@@ -150,7 +162,7 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
         let mut y = [F::ZERO; V];
         logits_forward(params, &hs[t], &mut y); //               F2: y_t
         probs_forward(&y, vocab_size, &mut ps[t]); //            F3: p_t
-        loss += loss_forward(&ps[t], targets[t]); //             F4, F5: L = Σ_t l_t
+        loss += loss_forward(&y[..vocab_size], targets[t]); //   F4, F5: L = Σ_t l_t
     }
     Ok(loss)
 }
@@ -192,6 +204,20 @@ mod tests {
         let loss = forward(&params, 5, &xs, &targets, &[0.0; 16], &mut cache).unwrap();
         assert!((loss - 4.0 * 5f64.ln()).abs() < 0.01, "{loss}");
         assert!(cache.ps.iter().all(|p| p[5..] == [0.0; 5]));
+    }
+
+    #[test]
+    fn the_loss_is_minus_ln_p_and_finite_where_p_underflows() {
+        let y = [0.5f64, -1.0, 2.0];
+        let mut p = [0.0; 3];
+        softmax(&y, &mut p);
+        assert!((loss_forward(&y, 1) + p[1].ln()).abs() < 1e-15);
+        // In f32, e^-200 is 0: −ln p would be infinite; the loss is 200.
+        let y = [100.0f32, -100.0];
+        let mut p = [0.0; 2];
+        softmax(&y, &mut p);
+        assert_eq!(p[1], 0.0);
+        assert_eq!(loss_forward(&y, 1), 200.0);
     }
 
     #[test]

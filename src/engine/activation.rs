@@ -38,16 +38,33 @@ pub fn tanh_in_place<F: Float>(h: &mut [F]) {
 /// from being computed several at a time.
 #[inline]
 pub fn softmax<F: Float>(y: &[F], p: &mut [F]) {
+    normalised_exponentials(y, p);
+}
+
+/// `p[i] = e^(y[i] − m) / Σ`; returns `m = max y` and `Σ = Σ_j e^(y[j] − m)`.
+#[inline(always)]
+fn normalised_exponentials<F: Float>(y: &[F], p: &mut [F]) -> (F, F) {
     let m = max(y);
     for (pi, &yi) in p.iter_mut().zip(y) {
         *pi = approx::exp_nonpositive(yi - m);
     }
-    let inv = F::ONE / sum(p);
+    let total = sum(p);
+    let inv = F::ONE / total;
     for pi in p.iter_mut() {
         *pi *= inv;
     }
+    (m, total)
 }
 // ANCHOR_END: softmax
+
+/// [`softmax`], and F4's loss `−ln p[target]` from the same exponentials, as
+/// [`forward::loss_forward`](crate::forward::loss_forward) computes it: `ln Σ
+/// − (y[target] − max y)`, finite whenever the logits are.
+#[inline]
+pub fn softmax_and_loss<F: Float>(y: &[F], p: &mut [F], target: usize) -> F {
+    let (m, total) = normalised_exponentials(y, p);
+    total.ln() - (y[target] - m)
+}
 
 /// Eight independent running values: the shape of a vector register, and no
 /// dependence of one step on the last. (Empty input: the first argument.)

@@ -20,7 +20,7 @@
 
 use core::borrow::Borrow;
 
-use super::activation::{softmax, tanh_in_place};
+use super::activation::{softmax_and_loss, tanh_in_place};
 use super::float::FastFloat as Float;
 use super::products::{
     RowOrder, add_outer, axpy, matmat_transposed_add, matvec_transposed_add_ordered, sum_outer,
@@ -145,9 +145,8 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
     for (p, &target) in ps.iter_mut().zip(targets) {
         let y = *p;
         let (used, unused) = p.split_at_mut(vocab_size);
-        softmax(&y[..vocab_size], used); // F3
+        loss += softmax_and_loss(&y[..vocab_size], used, target); // F3, F4, F5: L = Σ_t l_t
         unused.fill(F::ZERO);
-        loss += -p[target].ln(); //          F4, F5: L = Σ_t l_t
     }
     Ok(loss)
     // ANCHOR_END: forward_fast
