@@ -17,6 +17,9 @@
 //! | s × H | `hprev` |
 //! | 4 | CRC-32 (IEEE) of everything before it |
 //!
+//! [`load_model`] reads the parameters alone, for inference without a
+//! [`Trainer`] (on a microcontroller, say).
+//!
 //! Gradients and the forward cache are not saved: the next step recomputes them
 //! from scratch, so resuming is exact (tested: N steps, save, load, M steps gives
 //! the same bits as N + M steps).
@@ -181,12 +184,94 @@ pub fn load_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
     trainer: &mut Trainer<F, V, H, T>,
     rng: &mut Rng,
 ) -> Result<Vocab<V>, Error> {
+    let c = check::<F, V, H>(bytes, Some(T))?;
+    // Valid: now, and only now, change the caller's state.
+    let mut r = Reader {
+        bytes,
+        at: c.floats_at,
+    };
+    for tensor in params.tensors_mut() {
+        r.floats_into(tensor);
+    }
+    for tensor in trainer.adagrad.memory.tensors_mut() {
+        r.floats_into(tensor);
+    }
+    r.floats_into(&mut trainer.hprev);
+    trainer.adagrad.set_learning_rate(c.learning_rate)?;
+    trainer.steps = c.steps;
+    trainer.set_position(c.position as usize, c.byte as usize);
+    trainer.smooth_loss = c.smooth_loss;
+    rng.state = c.rng_state;
+    Ok(c.vocab)
+}
+
+/// Reads the model alone from a checkpoint, for inference: the parameters
+/// into `params`, and returns the vocabulary and the hidden state training
+/// ended in (a good state to start sampling from; see
+/// [`Sampler::primed`](crate::Sampler::primed)). No [`Trainer`] is needed,
+/// and the checkpoint's window length T may be any.
+///
+/// The checkpoint is checked exactly as by [`load_checkpoint`], and `params`
+/// is changed only if it is valid. Errors: as [`load_checkpoint`].
+///
+/// ```
+/// use min_char_rnn::{Params, Rng, Text, Trainer, Vocab, checkpoint_size};
+/// use min_char_rnn::{load_model, save_checkpoint};
+/// let vocab = Vocab::<4>::from_text("hello")?;
+/// let (mut params, mut trainer) = (Params::<f32, 4, 8>::new(&mut Rng::new(1)), Trainer::<f32, 4, 8, 4>::new());
+/// trainer.step(&mut params, &Text::new(&vocab, "hello")?)?;
+/// let mut bytes = [0u8; checkpoint_size::<f32, 4, 8, 4>()];
+/// save_checkpoint(&params, &trainer, &vocab, &Rng::new(2), &mut bytes)?;
+///
+/// let mut model = Params::<f32, 4, 8>::ZERO;
+/// let (loaded, hprev) = load_model(&bytes, &mut model)?;
+/// assert_eq!((model, loaded, hprev), (params, vocab, trainer.hprev));
+/// # Ok::<(), min_char_rnn::Error>(())
+/// ```
+pub fn load_model<F: Float, const V: usize, const H: usize>(
+    bytes: &[u8],
+    params: &mut Params<F, V, H>,
+) -> Result<(Vocab<V>, [F; H]), Error> {
+    let c = check::<F, V, H>(bytes, None)?;
+    let mut r = Reader {
+        bytes,
+        at: c.floats_at,
+    };
+    for tensor in params.tensors_mut() {
+        r.floats_into(tensor);
+    }
+    r.at += F::BYTES * Params::<F, V, H>::COUNT; // the Adagrad memory
+    let mut hprev = [F::ZERO; H];
+    r.floats_into(&mut hprev);
+    Ok((c.vocab, hprev))
+}
+
+/// What [`check`] found in a valid checkpoint, besides its floats.
+struct Checked<const V: usize> {
+    vocab: Vocab<V>,
+    /// Where the parameters start.
+    floats_at: usize,
+    steps: u64,
+    position: u64,
+    byte: u64,
+    rng_state: u64,
+    learning_rate: f64,
+    smooth_loss: f64,
+}
+
+/// Every check of [`load_checkpoint`], for a model of `F, V, H` and a window
+/// of `seq_length` (or any, for [`load_model`]).
+fn check<F: Float, const V: usize, const H: usize>(
+    bytes: &[u8],
+    seq_length: Option<usize>,
+) -> Result<Checked<V>, Error> {
     let header = CheckpointHeader::read(bytes)?;
+    let t = seq_length.map_or(header.seq_length, |t| t as u32);
     for (field, expected, found) in [
         ("float bytes", F::BYTES as u32, header.float_bytes),
         ("V", V as u32, header.vocab_capacity),
         ("H", H as u32, header.hidden_size),
-        ("T", T as u32, header.seq_length),
+        ("T", t, header.seq_length),
     ] {
         if expected != found {
             return Err(Error::ShapeMismatch {
@@ -196,7 +281,7 @@ pub fn load_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
             });
         }
     }
-    let size = checkpoint_size::<F, V, H, T>();
+    let size = checkpoint_size::<F, V, H, 1>(); // the window length takes no bytes
     if bytes.len() < size {
         return Err(Error::Truncated {
             needed: size,
@@ -224,7 +309,7 @@ pub fn load_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
     };
     let (steps, position, byte, rng_state) = (r.u64(), r.u64(), r.u64(), r.u64());
     let (learning_rate, smooth_loss) = (r.f64(), r.f64());
-    check_counters::<T>(steps, position, byte)?;
+    check_counters(steps, position, byte, u64::from(t))?;
     let corrupt = |what| Err(Error::Corrupt { what });
     if !learning_rate_fits::<F>(learning_rate) {
         return corrupt("the learning rate is not a finite positive number in this float type");
@@ -279,36 +364,27 @@ pub fn load_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
             return corrupt("the hidden state is outside tanh's range [−1, 1] or not finite");
         }
     }
-
-    // Valid: now, and only now, change the caller's state.
-    let mut r = Reader {
-        bytes,
-        at: floats_at,
-    };
-    for tensor in params.tensors_mut() {
-        r.floats_into(tensor);
-    }
-    for tensor in trainer.adagrad.memory.tensors_mut() {
-        r.floats_into(tensor);
-    }
-    r.floats_into(&mut trainer.hprev);
-    trainer.adagrad.set_learning_rate(learning_rate)?;
-    trainer.steps = steps;
-    trainer.set_position(position as usize, byte as usize);
-    trainer.smooth_loss = smooth_loss;
-    rng.state = rng_state;
-    Ok(vocab)
+    Ok(Checked {
+        vocab,
+        floats_at,
+        steps,
+        position,
+        byte,
+        rng_state,
+        learning_rate,
+        smooth_loss,
+    })
 }
 
 /// The counters: few enough steps to be far from overflow, a position that
 /// the steps could have reached, and a byte offset of 1 to 4 bytes a
 /// character.
-fn check_counters<const T: usize>(steps: u64, position: u64, byte: u64) -> Result<(), Error> {
+fn check_counters(steps: u64, position: u64, byte: u64, t: u64) -> Result<(), Error> {
     let corrupt = |what| Err(Error::Corrupt { what });
     if steps > MAX_STEPS {
         return corrupt("the step count is beyond 2^53, more than any run could train");
     }
-    if position > steps.saturating_mul(T as u64) {
+    if position > steps.saturating_mul(t) {
         return corrupt("the position is beyond the characters the steps trained have read");
     }
     if byte < position || byte > position.saturating_mul(4) {

@@ -136,7 +136,9 @@ mod error;
 mod train;
 
 pub use adagrad::Adagrad;
-pub use checkpoint::{CheckpointHeader, checkpoint_size, load_checkpoint, save_checkpoint};
+pub use checkpoint::{
+    CheckpointHeader, checkpoint_size, load_checkpoint, load_model, save_checkpoint,
+};
 pub use error::Error;
 pub use float::Float;
 pub use forward::Cache;

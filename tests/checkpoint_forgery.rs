@@ -9,7 +9,8 @@
 
 use min_char_rnn::checkpoint::{MAX_STEPS, crc32};
 use min_char_rnn::{
-    Error, Params, Rng, Text, Trainer, Vocab, checkpoint_size, load_checkpoint, save_checkpoint,
+    Error, Params, Rng, Text, Trainer, Vocab, checkpoint_size, load_checkpoint, load_model,
+    save_checkpoint,
 };
 
 const SOURCE: &str = "Fair is foul, and foul is fair: hover through the fog and filthy air.";
@@ -78,6 +79,31 @@ fn refusal(bytes: &[u8]) -> String {
 
 fn corrupt(what: &str) -> String {
     format!("the checkpoint is corrupted: {what}")
+}
+
+/// `load_model` (parameters only, for inference) refuses what
+/// `load_checkpoint` refuses, and reads the same model.
+#[test]
+fn the_model_alone_is_checked_alike() {
+    let buf = saved_after(30);
+    let (params, trainer, ..) = load(&buf).unwrap();
+    let mut model = P::ZERO;
+    let (vocab, hprev) = load_model(&buf, &mut model).unwrap();
+    assert_eq!((&model, hprev), (&params, trainer.hprev));
+    assert_eq!(vocab, Vocab::<V>::from_text(SOURCE).unwrap());
+    let bad = forged(&buf, HPREV, &2.0f32.to_le_bytes());
+    let mut untouched = P::ZERO;
+    assert_eq!(
+        load_model(&bad, &mut untouched).unwrap_err().to_string(),
+        corrupt("the hidden state is outside tanh's range [−1, 1] or not finite")
+    );
+    assert_eq!(untouched, P::ZERO);
+    // Any window length will do for inference; another H will not.
+    let mut other = Params::<f32, V, 9>::ZERO;
+    assert!(matches!(
+        load_model(&buf, &mut other),
+        Err(Error::ShapeMismatch { field: "H", .. })
+    ));
 }
 
 #[test]
