@@ -8,7 +8,7 @@ mod common;
 use std::io::Write;
 
 use common::{Args, check_range};
-use min_char_rnn::{CheckpointHeader, Params, Pick, Rng, Sampler, Trainer, load_checkpoint};
+use min_char_rnn::{CheckpointHeader, Params, Pick, Rng, Sampler, load_model};
 
 const USAGE: &str = "\
 usage: cargo run --release --example sample -- CHECKPOINT [options]
@@ -96,11 +96,11 @@ fn run(cfg: Config) -> Result<(), String> {
 }
 
 fn sample<const V: usize, const H: usize, const T: usize>(cfg: &Config) -> Result<(), String> {
+    // The model alone: no Trainer, whose gradients and Adagrad memory
+    // sampling does not need.
     let mut params = Box::new(Params::<f32, V, H>::ZERO);
-    let mut trainer = Box::new(Trainer::<f32, V, H, T>::ZERO);
-    let mut ignored = Rng::new(0);
-    let vocab = load_checkpoint(&cfg.bytes, &mut params, &mut trainer, &mut ignored)
-        .map_err(|e| format!("{}: {e}", cfg.path))?;
+    let (vocab, hprev) =
+        load_model(&cfg.bytes, &mut params).map_err(|e| format!("{}: {e}", cfg.path))?;
     let default_prime = if vocab.encode('\n').is_ok() {
         "\n".to_string()
     } else {
@@ -108,7 +108,7 @@ fn sample<const V: usize, const H: usize, const T: usize>(cfg: &Config) -> Resul
     };
     let prime = cfg.prime.clone().unwrap_or(default_prime);
     let mut rng = Rng::new(cfg.seed);
-    let sampler = Sampler::primed(&params, &vocab, &mut rng, &trainer.hprev, &prime, cfg.pick)
+    let sampler = Sampler::primed(&params, &vocab, &mut rng, &hprev, &prime, cfg.pick)
         .map_err(|e| format!("--prime {prime:?}: {e}"))?;
     let mut out = std::io::stdout().lock();
     let mut text = prime.clone();
