@@ -57,8 +57,10 @@ pub enum Error {
         capacity: usize,
     },
     /// Training diverged: the loss of a window or one of its gradients is
-    /// infinite or NaN. The step was refused before it changed the
-    /// parameters or the trainer.
+    /// infinite or NaN (or the carried hidden state is). The step was
+    /// refused before it changed the parameters, Adagrad's memory or the
+    /// step count (the gradients and the record of the window are
+    /// overwritten, as by any step).
     Diverged {
         /// The step that would have been taken, counted from 1.
         step: u64,

@@ -139,6 +139,7 @@ pub use adagrad::Adagrad;
 pub use checkpoint::{
     CheckpointHeader, checkpoint_size, load_checkpoint, load_model, save_checkpoint,
 };
+pub use engine::FastFloat;
 pub use error::Error;
 pub use float::Float;
 pub use forward::Cache;

@@ -24,12 +24,9 @@ use crate::rng::Rng;
 /// `size_of::<Params<F, V, H>>()` = that many times 4 (f32) or 8 (f64) bytes,
 /// rounded up to a multiple of 16.
 ///
-/// Aligned to 16 bytes, the width of an SSE or NEON vector register: wherever a
-/// `Params` lives, its rows start on a 16-byte boundary (when their length in
-/// bytes is a multiple of 16), so no vector load of a row straddles two cache
-/// lines. (Before the engine's [`Workspace`](crate::engine::Workspace) had the same attribute, it sat 8
-/// bytes off a boundary inside [`Trainer`](crate::Trainer), and training was
-/// 4–8% slower on x86-64.)
+/// Aligned to 16 bytes, so that wherever a `Params` lives its rows can be
+/// read with aligned vector loads (see the engine's
+/// [`target`](crate::engine::target)).
 #[allow(non_snake_case)] // the fields are the book's symbols: W for weights, b for biases
 #[derive(Clone, Debug, PartialEq)]
 #[repr(align(16))]

@@ -115,7 +115,7 @@ fn the_untouched_checkpoint_loads() {
 
 #[test]
 fn each_invariant_broken_in_turn() {
-    let buf = saved_after(30); // 30 steps of T = 4: position 8 after rewinds
+    let buf = saved_after(30); // 30 steps of T = 4 over 69 characters: position 56
     let u64s = |x: u64| x.to_le_bytes();
     let f64s = |x: f64| x.to_le_bytes();
     let f32s = |x: f32| x.to_le_bytes();

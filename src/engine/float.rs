@@ -28,8 +28,10 @@ pub trait FastFloat: Float {
     const LN2_LO: Self;
     /// log₂ e.
     const LOG2_E: Self;
-    /// The smallest argument of `approx::exp_nonpositive`: e^x is then just above
-    /// the smallest normal number; smaller arguments are raised to it.
+    /// The smallest argument of `approx::exp_nonpositive` and
+    /// `expm1_nonpositive` worth computing: e^x is then just above the
+    /// smallest normal number. Below it, the reduction works with this
+    /// argument instead, and `exp_nonpositive` returns 0.
     const EXP_ARG_MIN: Self;
     /// Newton steps that [`FastFloat::rsqrt_guess`] needs to reach full precision.
     const RSQRT_STEPS: usize;

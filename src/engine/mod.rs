@@ -27,6 +27,7 @@
 //! | [`products::transpose`] | the definition `t[j][i] = a[i][j]` | exact (`transpose_is_exact`) |
 //! | [`approx::exp_nonpositive`], [`approx::expm1_nonpositive`], [`approx::tanh`], [`approx::rsqrt`] | `libm`'s `exp`, `expm1`, `tanh`, `1/sqrt` | 2, 2, 3, 2 ulp over the whole range (unit tests in `approx`) |
 //! | [`activation::softmax`], [`activation::tanh_in_place`] | [`activation::softmax`](crate::activation::softmax), [`activation::tanh_in_place`](crate::activation::tanh_in_place) | 8 ulp, 3 ulp (`activations`) |
+//! | [`activation::softmax_and_loss`] | `softmax`, then [`forward::loss_forward`](crate::forward::loss_forward) | through the whole window's loss (`one_window_f64`, `one_window_f32`) |
 //! | [`update::clip_and_update`] | [`clip`](crate::clip::clip) then [`Adagrad::update`](crate::Adagrad::update) | bit for bit where [`ADAGRAD_DIVIDES`] without FMA; else θ within 4 ulp of its step, m within 1 ulp (`clip_and_adagrad`) |
 //! | [`pass::forward`], [`pass::backward`] | [`forward::forward`](crate::forward::forward), [`backward::backward`](crate::backward::backward) | loss and every gradient: f64 1e−12, f32 1e−4 relative to the largest element (`one_window_f64`, `one_window_f32`) |
 //! | [`Trainer::step`](crate::Trainer::step) | [`Trainer::step_reference`](crate::Trainer::step_reference) | 100 steps, each from the same state: f64 losses 1e−12 relative, parameters 1e−10, Adagrad memory 1e−12 relative (`hundred_steps`) |
