@@ -5,6 +5,7 @@
 #![no_main]
 
 mod demo;
+mod stack;
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use cortex_m_semihosting::{debug, hio, hprintln};

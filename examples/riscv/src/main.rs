@@ -7,6 +7,8 @@
 
 #[path = "../../cortex-m/src/demo.rs"]
 mod demo;
+#[path = "../../cortex-m/src/stack.rs"]
+mod stack;
 
 use riscv_semihosting::{debug, hio};
 

@@ -1,0 +1,115 @@
+//! Inference from flash: a model trained on a PC with `cargo run --release
+//! --example train`, written as Rust source by `cargo run --release --example
+//! export` into `generated/model.rs`, samples Shakespeare on the chip. The
+//! weights are a `static` in flash; RAM holds only the sampler.
+//!
+//!     cargo run --release --features flash-model --bin flash
+//!
+//! It prints the same text as `cargo run --release --example sample --
+//! CHECKPOINT --prime "ROMEO:" --length 300 --seed 1` on a PC (`.ci/test`
+//! compares the two), then the RAM it used and its speed.
+
+#![no_std]
+#![no_main]
+
+#[path = "../stack.rs"]
+mod stack;
+
+mod model {
+    // MODEL, SYMBOLS, HPREV, V, H: see the export example.
+    include!("../../generated/model.rs");
+}
+
+use core::fmt::Write;
+
+use cortex_m_rt::{ExceptionFrame, entry, exception};
+use cortex_m_semihosting::{debug, hio, hprintln};
+use min_char_rnn::{Pick, Rng, Sampler, Vocab};
+use panic_semihosting as _;
+
+/// The PC's `sample` command line this must agree with.
+const PRIME: &str = "ROMEO:";
+const LENGTH: usize = 300;
+const SEED: u64 = 1;
+/// `sample`'s default temperature.
+const PICK: Pick = Pick::Sample { temperature: 0.8 };
+/// Characters sampled again, unprinted, to measure the speed.
+const TIMED: usize = 2000;
+
+fn clock_cs() -> u32 {
+    // SAFETY: SYS_CLOCK takes no argument and only reads the host's clock.
+    unsafe { cortex_m_semihosting::syscall!(CLOCK) as u32 }
+}
+
+#[entry]
+fn main() -> ! {
+    let Ok(mut out) = hio::hstdout() else {
+        exit(false)
+    };
+    let top = stack::paint();
+    let ok = sample(&mut out);
+    let peak = stack::peak(top);
+    let _ = writeln!(
+        out,
+        "[flash] model in flash: {} B of parameters (V = {}, H = {}); RAM: peak stack \
+         {peak} B, no other state",
+        core::mem::size_of_val(&model::MODEL),
+        model::V,
+        model::H
+    );
+    exit(ok)
+}
+
+/// Samples LENGTH characters after PRIME, as the PC's `sample` does, between
+/// two marker lines; then TIMED more to measure the speed.
+#[inline(never)]
+fn sample(out: &mut impl Write) -> bool {
+    let Ok(vocab) = Vocab::<{ model::V }>::from_symbols(&model::SYMBOLS) else {
+        return false;
+    };
+    let mut rng = Rng::new(SEED);
+    let Ok(sampler) = Sampler::primed(&model::MODEL, &vocab, &mut rng, &model::HPREV, PRIME, PICK)
+    else {
+        return false;
+    };
+    let _ = write!(out, "-----BEGIN SAMPLE-----\n{PRIME}");
+    for c in sampler.take(LENGTH) {
+        let _ = out.write_char(c);
+    }
+    let _ = writeln!(out, "\n-----END SAMPLE-----");
+
+    let t0 = clock_cs();
+    let mut rng = Rng::new(SEED + 1);
+    let Ok(sampler) = Sampler::primed(&model::MODEL, &vocab, &mut rng, &model::HPREV, PRIME, PICK)
+    else {
+        return false;
+    };
+    let n = sampler.take(TIMED).filter(|&c| c != '\0').count();
+    let cs = clock_cs().wrapping_sub(t0).max(1);
+    let _ = writeln!(
+        out,
+        "[flash] {n} more characters in {}.{:02} s of QEMU: {} characters/s",
+        cs / 100,
+        cs % 100,
+        n as u32 * 100 / cs
+    );
+    n == TIMED
+}
+
+/// Ends the QEMU run with exit status 0 (`ok`) or 1.
+fn exit(ok: bool) -> ! {
+    debug::exit(if ok {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[exception]
+unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
+    hprintln!("HardFault: {:?}", ef);
+    exit(false)
+}
