@@ -4,18 +4,14 @@
 #![no_std]
 #![no_main]
 
+mod board;
 mod demo;
 mod stack;
 
-use cortex_m_rt::{ExceptionFrame, entry, exception};
-use cortex_m_semihosting::{debug, hio, hprintln};
+use board::{clock_cs, exit};
+use cortex_m_rt::entry;
+use cortex_m_semihosting::hio;
 use panic_semihosting as _; // a panic prints its message and exits QEMU with 1
-
-/// Centiseconds since QEMU started (semihosting SYS_CLOCK: the host's clock).
-fn clock_cs() -> u32 {
-    // SAFETY: SYS_CLOCK takes no argument and only reads the host's clock.
-    unsafe { cortex_m_semihosting::syscall!(CLOCK) as u32 }
-}
 
 // The models live in .bss: all zeros, so they cost no flash and are never
 // built on the stack (`cortex_m::singleton!` would build its value on the
@@ -33,24 +29,4 @@ fn main() -> ! {
         exit(false)
     };
     exit(demo::run(&mut out, clock_cs, hello, tomorrow))
-}
-
-/// Ends the QEMU run with exit status 0 (`ok`) or 1.
-fn exit(ok: bool) -> ! {
-    debug::exit(if ok {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    loop {
-        // Only reached on real hardware, where there is no host to exit to.
-        cortex_m::asm::wfi();
-    }
-}
-
-// Without this a fault spins forever and QEMU never exits.
-#[exception]
-unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
-    hprintln!("HardFault: {:?}", ef);
-    crate::exit(false)
 }

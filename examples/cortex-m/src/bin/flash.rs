@@ -12,6 +12,8 @@
 #![no_std]
 #![no_main]
 
+#[path = "../board.rs"]
+mod board;
 #[path = "../stack.rs"]
 mod stack;
 
@@ -22,8 +24,9 @@ mod model {
 
 use core::fmt::Write;
 
-use cortex_m_rt::{ExceptionFrame, entry, exception};
-use cortex_m_semihosting::{debug, hio, hprintln};
+use board::{clock_cs, exit};
+use cortex_m_rt::entry;
+use cortex_m_semihosting::hio;
 use min_char_rnn::{Pick, Rng, Sampler, Vocab};
 use panic_semihosting as _;
 
@@ -35,11 +38,6 @@ const SEED: u64 = 1;
 const PICK: Pick = Pick::Sample { temperature: 0.8 };
 /// Characters sampled again, unprinted, to measure the speed.
 const TIMED: usize = 2000;
-
-fn clock_cs() -> u32 {
-    // SAFETY: SYS_CLOCK takes no argument and only reads the host's clock.
-    unsafe { cortex_m_semihosting::syscall!(CLOCK) as u32 }
-}
 
 #[entry]
 fn main() -> ! {
@@ -94,22 +92,4 @@ fn sample(out: &mut impl Write) -> bool {
         n as u32 * 100 / cs
     );
     n == TIMED
-}
-
-/// Ends the QEMU run with exit status 0 (`ok`) or 1.
-fn exit(ok: bool) -> ! {
-    debug::exit(if ok {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    loop {
-        cortex_m::asm::wfi();
-    }
-}
-
-#[exception]
-unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
-    hprintln!("HardFault: {:?}", ef);
-    exit(false)
 }
