@@ -47,10 +47,7 @@ fn run(path: &str, out: &str) -> Result<(), String> {
     if header.float_bytes != 4 {
         return Err(format!("{path}: an f64 model; a microcontroller wants f32"));
     }
-    let (v, h) = (
-        header.vocab_capacity as usize,
-        header.hidden_size as usize,
-    );
+    let (v, h) = (header.vocab_capacity as usize, header.hidden_size as usize);
     macro_rules! shapes {
         ($(($vv:literal, $hh:literal))*) => {
             match (v, h) {
@@ -59,9 +56,15 @@ fn run(path: &str, out: &str) -> Result<(), String> {
             }
         };
     }
-    let text = shapes!((96, 32)(96, 64)(96, 100)(96, 128)(256, 32)(256, 64)(256, 100))?;
-    if let Some(dir) = std::path::Path::new(out).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let text = shapes!((96, 32)(96, 64)(96, 100)(96, 128)(256, 32)(256, 64)(
+        256, 100
+    ))?;
+    if let Some(dir) = std::path::Path::new(out)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     std::fs::write(out, text).map_err(|e| format!("cannot write {out}: {e}"))?;
     println!("wrote {out}: a model of V = {v}, H = {h} from {path}");
@@ -87,11 +90,21 @@ fn source<const V: usize, const H: usize>(bytes: &[u8], path: &str) -> Result<St
     let _ = writeln!(s, "pub const V: usize = {V};\npub const H: usize = {H};\n");
     let _ = writeln!(s, "/// The vocabulary the model was trained on, sorted.");
     let symbols: Vec<String> = vocab.symbols().iter().map(|c| format!("{c:?}")).collect();
-    let _ = writeln!(s, "pub static SYMBOLS: [char; {n}] = [{}];\n", symbols.join(", "));
-    let _ = writeln!(s, "/// The hidden state training ended in: where sampling starts.");
+    let _ = writeln!(
+        s,
+        "pub static SYMBOLS: [char; {n}] = [{}];\n",
+        symbols.join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "/// The hidden state training ended in: where sampling starts."
+    );
     let _ = writeln!(s, "pub static HPREV: [f32; {H}] = {};\n", row(&hprev));
     let _ = writeln!(s, "/// The model's weights and biases, in flash.");
-    let _ = writeln!(s, "pub static MODEL: min_char_rnn::Params<f32, {V}, {H}> = min_char_rnn::Params {{");
+    let _ = writeln!(
+        s,
+        "pub static MODEL: min_char_rnn::Params<f32, {V}, {H}> = min_char_rnn::Params {{"
+    );
     for (name, rows) in [("WxhT", &params.WxhT[..]), ("Why", &params.Why[..])] {
         let _ = writeln!(s, "    {name}: {},", matrix(rows));
     }
