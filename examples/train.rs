@@ -35,8 +35,12 @@ options:
   --steps N           stop at step N (counting steps before a --resume)
   --minutes M         stop after M minutes of this run
   --seed S            seed for initial weights and sampling (default 42)
-  --checkpoint FILE   write a checkpoint to FILE every K steps, at the end and on Ctrl-C
+  --checkpoint FILE   write a checkpoint to FILE every K steps, at the end, and on
+                      Ctrl-C, SIGTERM or SIGHUP; an existing FILE is refused unless
+                      the run resumes from it or --force is given
   --resume FILE       continue from a checkpoint (its H and T win over --hidden, --seq)
+  --force             let --checkpoint replace an existing file this run did not
+                      start from
   --sample-every K    sample 200 characters and measure validation loss every K steps
                       (default 1000)
   --plot FILE.svg     write training and validation loss against steps as SVG";
@@ -73,6 +77,7 @@ struct Config {
     resume: Option<(String, Vec<u8>)>,
     sample_every: u64,
     plot: Option<String>,
+    force: bool,
 }
 
 fn config(args: &Args) -> Result<Config, String> {
@@ -145,7 +150,76 @@ fn config(args: &Args) -> Result<Config, String> {
             "must be at least 1",
         )?,
         plot: args.get("plot")?,
+        force: args.has("force"),
     })
+}
+
+/// A path as it will be when written: canonical if the file exists, else
+/// its directory's canonical path and its name. Errors if the directory does
+/// not exist.
+fn resolved(path: &str) -> Result<std::path::PathBuf, String> {
+    let p = std::path::Path::new(path);
+    if let Ok(full) = std::fs::canonicalize(p) {
+        return Ok(full);
+    }
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let name = p
+        .file_name()
+        .ok_or_else(|| format!("{path} is not a file name"))?;
+    let dir = std::fs::canonicalize(dir)
+        .map_err(|e| format!("cannot write {path}: its folder {}: {e}", dir.display()))?;
+    Ok(dir.join(name))
+}
+
+/// Checks the output files before any training, so that no run destroys an
+/// input or a previous checkpoint, or fails only at its first save: no output
+/// is the training text or another output, an existing checkpoint is replaced
+/// only if the run resumes from it or `--force` is given, and every output's
+/// folder can be written to.
+fn check_outputs(cfg: &Config) -> Result<(), String> {
+    let text = resolved(&cfg.path)?;
+    let resume = cfg.resume.as_ref().map(|(f, _)| resolved(f)).transpose()?;
+    let checkpoint = cfg.checkpoint.as_deref().map(resolved).transpose()?;
+    let plot = cfg.plot.as_deref().map(resolved).transpose()?;
+    for (flag, out) in [("--checkpoint", &checkpoint), ("--plot", &plot)] {
+        if out.as_ref() == Some(&text) {
+            return Err(format!(
+                "{flag} names the training text {}: it would be overwritten",
+                cfg.path
+            ));
+        }
+    }
+    if plot.is_some() && plot == checkpoint {
+        return Err("--plot and --checkpoint name the same file".into());
+    }
+    if plot.is_some() && plot == resume {
+        return Err(
+            "--plot names the checkpoint given to --resume: it would be overwritten".into(),
+        );
+    }
+    if let (Some(path), Some(full)) = (&cfg.checkpoint, &checkpoint) {
+        if full.exists() && resume.as_ref() != Some(full) && !cfg.force {
+            return Err(format!(
+                "{path} exists, and this run does not start from it: give --resume {path} to \
+                 continue it, another --checkpoint, or --force to replace it"
+            ));
+        }
+        probe(&format!("{path}.tmp"))?;
+    }
+    if let Some(path) = &cfg.plot {
+        probe(&format!("{path}.tmp"))?;
+    }
+    Ok(())
+}
+
+/// Creates and removes `path`, to find out now whether its folder can be written.
+fn probe(path: &str) -> Result<(), String> {
+    std::fs::File::create(path)
+        .and_then(|_| std::fs::remove_file(path))
+        .map_err(|e| format!("cannot write {path}: {e}"))
 }
 
 fn main() {
@@ -161,17 +235,21 @@ fn main() {
         "sample-every",
         "plot",
     ];
-    let args = Args::parse("train", USAGE, &known, &[]).unwrap_or_else(|e| {
+    let args = Args::parse("train", USAGE, &known, &["force"]).unwrap_or_else(|e| {
         eprintln!("train: error: {e}\n\n{USAGE}");
         std::process::exit(2)
     });
     let cfg = config(&args).unwrap_or_else(|e| args.fail(e));
+    if let Err(e) = check_outputs(&cfg) {
+        eprintln!("train: error: {e}");
+        std::process::exit(1);
+    }
     let text = common::read_text(&cfg.path).unwrap_or_else(|e| {
         eprintln!("train: error: {e}");
         std::process::exit(1)
     });
     if let Err(e) = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)) {
-        eprintln!("train: warning: Ctrl-C will not save a checkpoint ({e})");
+        eprintln!("train: warning: Ctrl-C, SIGTERM and SIGHUP will not save a checkpoint ({e})");
     }
     let result = common::with_big_stack(move || run(cfg, text));
     if let Err(e) = result {
@@ -393,10 +471,29 @@ fn save<const V: usize, const H: usize, const T: usize>(
     };
     let mut buf = vec![0u8; checkpoint_size::<f32, V, H, T>()];
     save_checkpoint(params, trainer, vocab, rng, &mut buf).map_err(|e| e.to_string())?;
-    // Write then rename, so an interruption never leaves half a checkpoint.
+    // Write, flush to the disk, then rename, so that a crash or a full disk
+    // never leaves half a checkpoint in place of the last good one.
     let tmp = format!("{path}.tmp");
-    std::fs::write(&tmp, &buf)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("cannot write checkpoint {path}: {e}"))?;
+    let written = write_synced(&tmp, &buf).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!("cannot write checkpoint {path}: {e}"));
+    }
+    // The rename is durable once the folder is: sync it too (where a folder
+    // can be opened, as on Linux).
+    let dir = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
+}
+
+/// Writes `bytes` to a new file at `path` and waits until they are on the disk.
+fn write_synced(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
