@@ -44,6 +44,10 @@ expect_refusal "--plot is the resumed checkpoint" "given to --resume" \
   --plot "$dir/old.ckpt"
 expect_refusal "a checkpoint in a missing folder" "cannot write" \
   "$train" "$dir/text.txt" --steps 10 --checkpoint "$dir/no/such/folder/x.ckpt"
+expect_refusal "a learning rate f32 cannot hold (1e39)" "that f32 can hold" \
+  "$train" "$dir/text.txt" --steps 10 --lr 1e39
+expect_refusal "a learning rate f32 rounds to 0 (1e-50)" "that f32 can hold" \
+  "$train" "$dir/text.txt" --steps 10 --lr 1e-50
 [ "$old" = "$(md5sum < "$dir/old.ckpt")" ] || fail "old.ckpt changed"
 
 # Resuming from a checkpoint may write it; --force may replace it.
@@ -55,7 +59,9 @@ echo "ok: --resume and --force write the checkpoint, and it loads"
 # SIGTERM and SIGHUP save like Ctrl-C.
 for signal in TERM HUP INT; do
   rm -f "$dir/sig.ckpt"
-  "$train" "$dir/text.txt" --checkpoint "$dir/sig.ckpt" --sample-every 1000000 > "$logs/sig.log" 2>&1 &
+  # --steps near u64::MAX: the progress line's arithmetic must not overflow.
+  "$train" "$dir/text.txt" --checkpoint "$dir/sig.ckpt" --sample-every 1000000 \
+    --steps 10000000000000000000 > "$logs/sig.log" 2>&1 &
   pid=$!
   sleep 1.5
   kill -s "$signal" "$pid"

@@ -135,8 +135,8 @@ fn config(args: &Args) -> Result<Config, String> {
         lr: check_range(
             "lr",
             args.get("lr")?.unwrap_or(0.1),
-            |r: f64| r.is_finite() && r > 0.0,
-            "must be a positive number",
+            |r: f64| r.is_finite() && r > 0.0 && (r as f32).is_finite() && r as f32 > 0.0,
+            "must be a positive number that f32 can hold (about 1e-45 to 3e38)",
         )?,
         steps,
         minutes,
@@ -240,6 +240,13 @@ fn main() {
         std::process::exit(2)
     });
     let cfg = config(&args).unwrap_or_else(|e| args.fail(e));
+    if !(1e-4..=1.0).contains(&cfg.lr) && cfg.resume.is_none() {
+        eprintln!(
+            "train: warning: --lr {} is outside 1e-4 to 1, where min-char-rnn's Adagrad \
+             learns (0.1 is the default): expect it to learn slowly or not at all",
+            cfg.lr
+        );
+    }
     if let Err(e) = check_outputs(&cfg) {
         eprintln!("train: error: {e}");
         std::process::exit(1);
@@ -405,10 +412,10 @@ fn progress<const V: usize, const H: usize, const T: usize>(
 ) {
     let n = trainer.steps;
     let secs = started.elapsed().as_secs_f64();
-    let rate = ((n - first_step) * T as u64) as f64 / secs.max(1e-9);
+    let rate = n.saturating_sub(first_step) as f64 * T as f64 / secs.max(1e-9);
     let by_steps = cfg
         .steps
-        .map(|s| (s.saturating_sub(n) * T as u64) as f64 / rate.max(1e-9));
+        .map(|s| s.saturating_sub(n) as f64 * T as f64 / rate.max(1e-9));
     let by_time = cfg.minutes.map(|m| m * 60.0 - secs);
     let eta = match (by_steps, by_time) {
         (Some(a), Some(b)) => format!("  ETA {}", duration(a.min(b))),
@@ -417,7 +424,7 @@ fn progress<const V: usize, const H: usize, const T: usize>(
     };
     let line = format!(
         "step {n}  chars {}  loss {:.4}/char ({:.2}/window)  {:.0} chars/s  elapsed {}{eta}",
-        n * T as u64,
+        n.saturating_mul(T as u64),
         trainer.smooth_loss / T as f64,
         trainer.smooth_loss,
         rate,

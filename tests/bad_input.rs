@@ -157,3 +157,18 @@ fn index_outside_the_vocabulary() {
         }
     );
 }
+
+#[test]
+fn a_position_beyond_the_text_rewinds() {
+    // Saturating counters: a position near usize::MAX, as a careless caller or
+    // a forged checkpoint might set, starts the text afresh instead of
+    // overflowing.
+    let vocab = Vocab::<8>::from_text("hello world").unwrap();
+    let text = Text::new(&vocab, "hello world").unwrap();
+    let mut params = Params::<f32, 8, 4>::new(&mut Rng::new(1));
+    let mut trainer = Trainer::<f32, 8, 4, 3>::new();
+    trainer.step(&mut params, &text).unwrap();
+    trainer.set_position(usize::MAX, usize::MAX);
+    assert!(trainer.step(&mut params, &text).unwrap().is_finite());
+    assert_eq!(trainer.position, 3);
+}

@@ -55,7 +55,11 @@ fn label(x: f64) -> String {
 impl LossPlot {
     /// The SVG document.
     pub fn svg(&self, title: &str) -> String {
-        let all = || self.train.iter().chain(&self.valid);
+        // A NaN or an infinity has no place on the axes: such points are left
+        // out, and the plot says how many.
+        let finite = |&&(x, y): &&(f64, f64)| x.is_finite() && y.is_finite();
+        let all = || self.train.iter().chain(&self.valid).filter(finite);
+        let skipped = self.train.len() + self.valid.len() - all().count();
         let (x_max, mut y_min, mut y_max) = all()
             .fold((1.0f64, f64::MAX, f64::MIN), |(a, b, c), &(x, y)| {
                 (a.max(x), b.min(y), c.max(y))
@@ -123,6 +127,7 @@ impl LossPlot {
             }
             let path: Vec<String> = points
                 .iter()
+                .filter(finite)
                 .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
                 .collect();
             let _ = writeln!(
@@ -131,7 +136,7 @@ impl LossPlot {
                 path.join(" ")
             );
             if points.len() < 30 {
-                for &(x, y) in points.iter() {
+                for &(x, y) in points.iter().filter(finite) {
                     let _ = writeln!(
                         s,
                         r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{color}"/>"##,
@@ -147,6 +152,13 @@ impl LossPlot {
                 lx + 24.0,
                 lx + 30.0,
                 y_legend + 4.0
+            );
+        }
+        if skipped > 0 {
+            let _ = writeln!(
+                s,
+                r##"<text x="{LEFT}" y="{}" fill="#d62728">{skipped} points not shown: their loss is not finite</text>"##,
+                TOP - 8.0
             );
         }
         s.push_str("</svg>\n");
