@@ -22,14 +22,15 @@ options:
   --hidden H     64, 100, 256 or 512 (default 100)
   --iters N      training steps of seq_length 25 (default 20000)
   --seed S       (default 42)
-  --f64          train in f64 instead of f32";
+  --f64          train in f64 instead of f32
+  --reference    train with the teaching layer (Trainer::step_reference), not the engine";
 
 fn main() {
     let args = Args::parse(
         "bench",
         USAGE,
         &["data", "hidden", "iters", "seed"],
-        &["f64"],
+        &["f64", "reference"],
     )
     .unwrap_or_else(|e| {
         eprintln!("bench: error: {e}\n\n{USAGE}");
@@ -40,14 +41,15 @@ fn main() {
         let hidden: usize = args.get("hidden")?.unwrap_or(100);
         let iters: u64 = args.get("iters")?.unwrap_or(20000);
         let seed: u64 = args.get("seed")?.unwrap_or(42);
+        let reference = args.has("reference");
         let text = common::read_text(&path)?;
         let v = common::distinct_chars(&text);
         macro_rules! go {
             ($(($vv:literal, $hh:literal))*) => {
                 match (v, hidden, args.has("f64")) {
                     $(
-                        ($vv, $hh, false) => bench::<f32, $vv, $hh>(&text, iters, seed),
-                        ($vv, $hh, true) => bench::<f64, $vv, $hh>(&text, iters, seed),
+                        ($vv, $hh, false) => bench::<f32, $vv, $hh>(&text, iters, seed, reference),
+                        ($vv, $hh, true) => bench::<f64, $vv, $hh>(&text, iters, seed, reference),
                     )*
                     _ => Err(format!(
                         "no benchmark compiled for V = {v}, H = {hidden}: V must be 65 or 76 \
@@ -69,6 +71,7 @@ fn bench<F: FastFloat, const V: usize, const H: usize>(
     text: &str,
     iters: u64,
     seed: u64,
+    reference: bool,
 ) -> Result<(), String> {
     const T: usize = 25;
     common::with_big_stack({
@@ -85,9 +88,12 @@ fn bench<F: FastFloat, const V: usize, const H: usize>(
             );
             let start = Instant::now();
             for n in 1..=iters {
-                trainer
-                    .step(&mut params, &data)
-                    .map_err(|e| e.to_string())?;
+                let step = if reference {
+                    trainer.step_reference(&mut params, &data)
+                } else {
+                    trainer.step(&mut params, &data)
+                };
+                step.map_err(|e| e.to_string())?;
                 if n % 1000 == 0 {
                     println!("iter {n} smooth_loss {:.4}", trainer.smooth_loss);
                 }
