@@ -16,8 +16,8 @@
 //! | [`add_outer`] | `A += u vᵀ` | A: R×C, u: R, v: C |
 //!
 //! These are the textbook forms: every sum runs left to right, one multiply
-//! and one add at a time. Training runs the engine's versions of them
-//! ([`engine`](crate::engine)), which are tested equal to these.
+//! and one add at a time. Training runs faster versions of them, which are
+//! tested equal to these (see the book's performance chapter).
 
 use crate::float::Float;
 

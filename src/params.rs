@@ -25,8 +25,7 @@ use crate::rng::Rng;
 /// rounded up to a multiple of 16.
 ///
 /// Aligned to 16 bytes, so that wherever a `Params` lives its rows can be
-/// read with aligned vector loads (see the engine's
-/// [`target`](crate::engine::target)).
+/// read with aligned vector loads.
 #[allow(non_snake_case)] // the fields are the book's symbols: W for weights, b for biases
 #[derive(Clone, Debug, PartialEq)]
 #[repr(align(16))]
