@@ -200,8 +200,7 @@ impl<F: Float, const V: usize, const H: usize, const T: usize> Trainer<F, V, H, 
     ) -> Result<F, Error> {
         let (cache, grads) = (&mut self.cache, &mut self.grads);
         let loss = loss_fun(params, vocab_size, xs, targets, &self.hprev, cache, grads)?;
-        check_finite(loss, self.steps)?; //   nothing changed yet if training diverged
-        check_gradients(grads, &self.hprev, self.steps)?;
+        check_step(loss, grads, &self.hprev, self.steps)?; // nothing changed yet if diverged
         clip(grads, F::from_f64(CLIP)); //     O1: every gradient into [−5, 5]
         self.adagrad.update(params, grads); // O2: one Adagrad step
         self.hprev = cache.hs[T - 1]; //       carried into the next window
@@ -250,9 +249,8 @@ impl<F: FastFloat, const V: usize, const H: usize, const T: usize> Trainer<F, V,
     ) -> Result<F, Error> {
         let (work, hprev) = (&mut self.work, &self.hprev);
         let loss = engine::pass::forward(params, vocab_size, xs, targets, hprev, work)?;
-        check_finite(loss, self.steps)?;
         engine::pass::backward(params, vocab_size, work, targets, hprev, &mut self.grads)?;
-        check_gradients(&self.grads, &self.hprev, self.steps)?;
+        check_step(loss, &self.grads, &self.hprev, self.steps)?;
         let limit = F::from_f64(CLIP);
         engine::update::clip_and_update(&mut self.adagrad, params, &mut self.grads, limit, xs); // O1, O2
         self.hprev = self.work.hs[T - 1].0;
@@ -262,33 +260,24 @@ impl<F: FastFloat, const V: usize, const H: usize, const T: usize> Trainer<F, V,
     // ANCHOR_END: train_window
 }
 
-/// [`Error::Diverged`] unless `loss` is finite: the guard that stops a
-/// diverged run before its NaN reaches the parameters. `steps` are those
-/// trained so far.
-fn check_finite<F: Float>(loss: F, steps: u64) -> Result<(), Error> {
-    if loss.is_finite() {
-        Ok(())
-    } else {
-        Err(Error::Diverged {
-            step: steps.saturating_add(1),
-        })
-    }
-}
-
-/// [`Error::Diverged`] if the bias gradients or `hprev` are not finite.
+/// [`Error::Diverged`] unless the loss, the bias gradients and `hprev` are
+/// finite: the guard that stops a diverged run before its NaN reaches the
+/// parameters. `steps` are those trained so far.
+///
 /// The bias gradients `dbh` = Σ_t dhraw_t and `dby` = Σ_t dy_t sum every
 /// value that the weight gradients multiply by an h_t (|h_t| ≤ 1, `hprev`
 /// included once it is checked) or by a one-hot x, so a NaN or an overflow
 /// anywhere in the gradients shows in them; clipping would keep a NaN, and
 /// Adagrad would spread it to its parameter. H + V + H values: checking all
 /// 2VH + H² + H + V gradients instead cost 1.5% of the training step.
-fn check_gradients<F: Float, const V: usize, const H: usize>(
+fn check_step<F: Float, const V: usize, const H: usize>(
+    loss: F,
     grads: &Params<F, V, H>,
     hprev: &[F; H],
     steps: u64,
 ) -> Result<(), Error> {
     let checked = grads.bh.iter().chain(&grads.by).chain(hprev);
-    if checked.into_iter().all(|g| g.is_finite()) {
+    if loss.is_finite() && checked.into_iter().all(|g| g.is_finite()) {
         Ok(())
     } else {
         Err(Error::Diverged {
