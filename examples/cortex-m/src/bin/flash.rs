@@ -58,6 +58,14 @@ fn main() -> ! {
     exit(ok)
 }
 
+/// The model in flash, from the hidden state training ended in, fed PRIME.
+fn primed<'a>(
+    vocab: &'a Vocab<{ model::V }>,
+    rng: &'a mut Rng,
+) -> Option<Sampler<'a, f32, { model::V }, { model::H }>> {
+    Sampler::primed(&model::MODEL, vocab, rng, &model::HPREV, PRIME, PICK).ok()
+}
+
 /// Samples LENGTH characters after PRIME, as the PC's `sample` does, between
 /// two marker lines; then TIMED more to measure the speed.
 #[inline(never)]
@@ -66,8 +74,7 @@ fn sample(out: &mut impl Write) -> bool {
         return false;
     };
     let mut rng = Rng::new(SEED);
-    let Ok(sampler) = Sampler::primed(&model::MODEL, &vocab, &mut rng, &model::HPREV, PRIME, PICK)
-    else {
+    let Some(sampler) = primed(&vocab, &mut rng) else {
         return false;
     };
     let _ = write!(out, "-----BEGIN SAMPLE-----\n{PRIME}");
@@ -78,8 +85,7 @@ fn sample(out: &mut impl Write) -> bool {
 
     let t0 = clock_cs();
     let mut rng = Rng::new(SEED + 1);
-    let Ok(sampler) = Sampler::primed(&model::MODEL, &vocab, &mut rng, &model::HPREV, PRIME, PICK)
-    else {
+    let Some(sampler) = primed(&vocab, &mut rng) else {
         return false;
     };
     let n = sampler.take(TIMED).filter(|&c| c != '\0').count();
