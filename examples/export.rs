@@ -48,16 +48,14 @@ fn run(path: &str, out: &str) -> Result<(), String> {
         return Err(format!("{path}: an f64 model; a microcontroller wants f32"));
     }
     let (v, h) = (header.vocab_capacity as usize, header.hidden_size as usize);
-    macro_rules! shapes {
-        ($(($vv:literal, $hh:literal))*) => {
-            match (v, h) {
-                $(($vv, $hh) => source::<$vv, $hh>(&bytes, path),)*
-                _ => Err(format!("{path}: V = {v}, H = {h} is not a shape this build exports")),
-            }
-        };
-    }
-    let text = shapes!((96, 32)(96, 64)(96, 100)(96, 128)(256, 32)(256, 64)(
-        256, 100
+    // The shapes the train example compiles; the window length T plays no
+    // part in a model for inference, so the checkpoint's own is used.
+    let t = header.seq_length as usize;
+    let unsupported = Err(format!(
+        "{path}: V = {v}, H = {h}, T = {t} is not a shape the train example compiles"
+    ));
+    let text = with_shape!(v, h, t, unsupported, |V, H, _T| source::<V, H>(
+        &bytes, path
     ))?;
     if let Some(dir) = std::path::Path::new(out)
         .parent()
