@@ -71,4 +71,17 @@ for signal in TERM HUP INT; do
   [ ! -e "$dir/sig.ckpt.tmp" ] || fail "SIG$signal: a .tmp file was left behind"
   echo "ok: SIG$signal stops after the current step and saves ($(grep -o 'after step [0-9]*' "$logs/sig.log"))"
 done
+
+# The largest model (H = 512, T = 50, V = 256: 8 MB of training state) trains,
+# saves and samples in a debug build on the default stack under a 150 MB
+# address-space limit: the state is built in place on the heap (a 256 MB
+# worker-thread stack used to fail here).
+python3 -c "print(''.join(map(chr, range(0x100, 0x1c8))) * 10)" > "$dir/wide.txt"
+( ulimit -v 150000
+  "$train" "$dir/wide.txt" --hidden 512 --seq 50 --steps 3 --sample-every 2 \
+    --checkpoint "$dir/wide.ckpt" > "$logs/wide.log" 2>&1 \
+    || { cat "$logs/wide.log"; fail "H = 512 under ulimit -v 150000: train failed"; }
+  "$sample" "$dir/wide.ckpt" --length 20 > /dev/null \
+    || fail "H = 512 under ulimit -v 150000: sample failed" )
+echo "ok: the largest model trains and samples under a 150 MB address-space limit"
 echo "train-cli: all passed"

@@ -74,34 +74,29 @@ fn bench<F: FastFloat, const V: usize, const H: usize>(
     reference: bool,
 ) -> Result<(), String> {
     const T: usize = 25;
-    common::with_big_stack({
-        let text = text.to_string();
-        move || {
-            let vocab = Vocab::<V>::from_text(&text).map_err(|e| e.to_string())?;
-            let data = Text::new(&vocab, &text).map_err(|e| e.to_string())?;
-            let mut params = Box::new(Params::<F, V, H>::ZERO);
-            params.init(&mut Rng::new(seed));
-            let mut trainer = Box::new(Trainer::<F, V, H, T>::ZERO);
-            println!(
-                "min-char-rnn bench: {} V={V} H={H} T={T} iters={iters}",
-                F::NAME
-            );
-            let start = Instant::now();
-            for n in 1..=iters {
-                let step = if reference {
-                    trainer.step_reference(&mut params, &data)
-                } else {
-                    trainer.step(&mut params, &data)
-                };
-                step.map_err(|e| e.to_string())?;
-                if n % 1000 == 0 {
-                    println!("iter {n} smooth_loss {:.4}", trainer.smooth_loss);
-                }
-            }
-            let secs = start.elapsed().as_secs_f64();
-            println!("elapsed {secs:.3} s for {iters} iters");
-            println!("chars/s {:.1}", (iters * T as u64) as f64 / secs);
-            Ok(())
+    let vocab = Vocab::<V>::from_text(text).map_err(|e| e.to_string())?;
+    let data = Text::new(&vocab, text).map_err(|e| e.to_string())?;
+    let mut params = common::zeroed::<Params<F, V, H>>();
+    params.init(&mut Rng::new(seed));
+    let mut trainer = common::zeroed::<Trainer<F, V, H, T>>();
+    println!(
+        "min-char-rnn bench: {} V={V} H={H} T={T} iters={iters}",
+        F::NAME
+    );
+    let start = Instant::now();
+    for n in 1..=iters {
+        let step = if reference {
+            trainer.step_reference(&mut params, &data)
+        } else {
+            trainer.step(&mut params, &data)
+        };
+        step.map_err(|e| e.to_string())?;
+        if n % 1000 == 0 {
+            println!("iter {n} smooth_loss {:.4}", trainer.smooth_loss);
         }
-    })
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("elapsed {secs:.3} s for {iters} iters");
+    println!("chars/s {:.1}", (iters * T as u64) as f64 / secs);
+    Ok(())
 }

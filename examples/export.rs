@@ -33,8 +33,7 @@ fn main() {
         eprintln!("export: error: give a checkpoint and an output file\n\n{USAGE}");
         std::process::exit(2)
     };
-    let (checkpoint, out) = (checkpoint.clone(), out.clone());
-    let result = common::with_big_stack(move || run(&checkpoint, &out));
+    let result = run(checkpoint, out);
     if let Err(e) = result {
         eprintln!("export: error: {e}");
         std::process::exit(1);
@@ -71,7 +70,7 @@ fn run(path: &str, out: &str) -> Result<(), String> {
 
 /// The Rust source of the model in `bytes`.
 fn source<const V: usize, const H: usize>(bytes: &[u8], path: &str) -> Result<String, String> {
-    let mut params = Box::new(Params::<f32, V, H>::ZERO);
+    let mut params = common::zeroed::<Params<f32, V, H>>();
     let (vocab, hprev): (Vocab<V>, _) =
         load_model(bytes, &mut params).map_err(|e| format!("{path}: {e}"))?;
     let n = vocab.len();

@@ -69,7 +69,7 @@ fn main() {
         std::process::exit(2)
     });
     let cfg = config(&args).unwrap_or_else(|e| args.fail(e));
-    if let Err(e) = common::with_big_stack(move || run(cfg)) {
+    if let Err(e) = run(cfg) {
         eprintln!("sample: error: {e}");
         std::process::exit(1);
     }
@@ -98,7 +98,7 @@ fn run(cfg: Config) -> Result<(), String> {
 fn sample<const V: usize, const H: usize, const T: usize>(cfg: &Config) -> Result<(), String> {
     // The model alone: no Trainer, whose gradients and Adagrad memory
     // sampling does not need.
-    let mut params = Box::new(Params::<f32, V, H>::ZERO);
+    let mut params = common::zeroed::<Params<f32, V, H>>();
     let (vocab, hprev) =
         load_model(&cfg.bytes, &mut params).map_err(|e| format!("{}: {e}", cfg.path))?;
     let default_prime = if vocab.encode('\n').is_ok() {

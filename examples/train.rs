@@ -258,7 +258,7 @@ fn main() {
     if let Err(e) = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)) {
         eprintln!("train: warning: Ctrl-C, SIGTERM and SIGHUP will not save a checkpoint ({e})");
     }
-    let result = common::with_big_stack(move || run(cfg, text));
+    let result = run(cfg, text);
     if let Err(e) = result {
         eprintln!("train: error: {e}");
         std::process::exit(1);
@@ -296,8 +296,8 @@ fn train<const V: usize, const H: usize, const T: usize>(
     cfg: &Config,
     source: &str,
 ) -> Result<(), String> {
-    let mut params = Box::new(Params::<f32, V, H>::ZERO);
-    let mut trainer = Box::new(Trainer::<f32, V, H, T>::ZERO);
+    let mut params = common::zeroed::<Params<f32, V, H>>();
+    let mut trainer = common::zeroed::<Trainer<f32, V, H, T>>();
     let mut rng = Rng::new(cfg.seed);
     let vocab = match &cfg.resume {
         Some((file, bytes)) => {
@@ -453,7 +453,7 @@ fn validation_loss<const V: usize, const H: usize, const T: usize>(
     valid: &Text<'_, V>,
     h0: &[f32; H],
 ) -> f64 {
-    let mut work = Box::new(Workspace::<f32, V, H, T>::ZERO);
+    let mut work = common::zeroed::<Workspace<f32, V, H, T>>();
     let (mut xs, mut ys) = ([0; T], [0; T]);
     let (mut byte, mut hprev, mut total, mut chars) = (0, *h0, 0.0f64, 0usize);
     let n = valid.vocab().len();

@@ -29,10 +29,14 @@ const OUT: &str = "book/src/img/vanishing.svg";
 /// window's last step only, carried back d steps by B4 and B6 with no other
 /// loss adding to it, as backpropagation would carry it if it did not stop
 /// at T. `cache` holds a forward pass over D steps.
-fn flow(params: &Params<f64, V, H>, cache: &Cache<f64, V, H, D>, target: usize) -> [f64; D] {
+fn flow(
+    params: &Params<f64, V, H>,
+    cache: &Cache<f64, V, H, D>,
+    target: usize,
+) -> Result<[f64; D], Error> {
     let mut norms = [0.0; D];
     let (mut dy, mut dh, mut dhraw) = ([0.0; V], [0.0; H], [0.0; H]);
-    softmax_loss_backward(&cache.ps[D - 1], target, &mut dy); // B1
+    softmax_loss_backward(&cache.ps[D - 1], target, &mut dy)?; // B1
     logits_backward(params, &dy, &[0.0; H], &mut dh); //   B3: Whyᵀ dy
     for (d, norm) in norms.iter_mut().enumerate() {
         *norm = dh.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -42,7 +46,7 @@ fn flow(params: &Params<f64, V, H>, cache: &Cache<f64, V, H, D>, target: usize) 
         hidden_backward(params, &dhraw, &mut dhnext); //  B6: Whhᵀ dhraw
         dh = dhnext; // B3 at step t − 1, with no loss of its own
     }
-    norms
+    Ok(norms)
 }
 // ANCHOR_END: flow
 
@@ -63,7 +67,7 @@ fn measure(params: &Params<f64, V, H>, text: &[usize]) -> Result<([f64; D], f64)
         window(w * stride, &[0.0; H], &mut cache)?; // from h = 0, to warm the state up
         let hprev = cache.hs[D - 1];
         let target = window(w * stride + D, &hprev, &mut cache)?;
-        for (s, n) in log_sum.iter_mut().zip(flow(params, &cache, target)) {
+        for (s, n) in log_sum.iter_mut().zip(flow(params, &cache, target)?) {
             *s += n.ln();
         }
         slope += cache.hs.iter().flatten().map(|h| 1.0 - h * h).sum::<f64>();

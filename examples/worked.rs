@@ -99,11 +99,11 @@ pub fn report() -> Result<String, Error> {
             *a_i += b_i;
         }
         matvec_add(&params.Whh, &h_prev, &mut a); // a_t, for the printout only
-        hidden_forward(&params, k, &h_prev, &mut hs[t]); // F0, F1
+        hidden_forward(&params, k, &h_prev, &mut hs[t])?; // F0, F1
         let mut y = [0.0; V];
         logits_forward(&params, &hs[t], &mut y); // F2
         probs_forward(&y, n, &mut ps[t]); // F3
-        let l = loss_forward(&y[..n], target); // F4
+        let l = loss_forward(&y[..n], target)?; // F4
         loss += l; // F5
         let (i, j) = (name(k), name(target));
         writeln!(w, "t = {t}  input '{i}' (k = {k}), target '{j}' ({target})").unwrap();
@@ -124,11 +124,11 @@ pub fn report() -> Result<String, Error> {
     for t in (0..T).rev() {
         let h_prev = if t == 0 { &hprev } else { &hs[t - 1] };
         let (mut dy, mut dh, mut dhraw) = ([0.0; V], [0.0; H], [0.0; H]);
-        softmax_loss_backward(&ps[t], targets[t], &mut dy); // B1
+        softmax_loss_backward(&ps[t], targets[t], &mut dy)?; // B1
         logits_weights_backward(&dy, &hs[t], &mut grads); //  B2
         logits_backward(&params, &dy, &dhnext, &mut dh); //    B3
         tanh_backward(&hs[t], &dh, &mut dhraw); //             B4
-        hidden_weights_backward(&dhraw, xs[t], h_prev, &mut grads); // B5
+        hidden_weights_backward(&dhraw, xs[t], h_prev, &mut grads)?; // B5
         hidden_backward(&params, &dhraw, &mut dhnext); //      B6
         writeln!(w, "t = {t}").unwrap();
         writeln!(w, "  dy       {}", vector(&dy)).unwrap();

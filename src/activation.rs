@@ -17,7 +17,8 @@ pub fn tanh_in_place<F: Float>(h: &mut [F]) {
 /// Subtracting the maximum changes nothing mathematically (it cancels between
 /// numerator and denominator) but keeps every exponent ≤ 0, so `exp` cannot
 /// overflow, and one term is exactly 1, so the sum cannot be 0.
-/// Shapes: `y`, `p`: the same length, at least 1.
+/// Shapes: `y`, `p`: the same length (if not, the softmax of the shorter
+/// length's first elements; empty: nothing to do).
 ///
 /// ```
 /// use min_char_rnn::activation::softmax;
@@ -26,7 +27,10 @@ pub fn tanh_in_place<F: Float>(h: &mut [F]) {
 /// assert_eq!(p, [1.0 / 3.0; 3]);
 /// ```
 pub fn softmax<F: Float>(y: &[F], p: &mut [F]) {
-    let m = y.iter().fold(y[0], |m, &y_i| m.max(y_i));
+    let n = y.len().min(p.len());
+    let (y, p) = (&y[..n], &mut p[..n]);
+    let Some(&y_0) = y.first() else { return };
+    let m = y.iter().fold(y_0, |m, &y_i| m.max(y_i));
     let mut sum = F::ZERO;
     for (p_i, &y_i) in p.iter_mut().zip(y) {
         *p_i = (y_i - m).exp();

@@ -16,20 +16,24 @@
 
 use crate::error::Error;
 use crate::float::Float;
-use crate::forward::{Cache, check_window};
+use crate::forward::{Cache, check_window, out_of_range};
 use crate::matrix::{Vector, add_outer, axpy, matvec_transposed_add};
 use crate::params::Params;
 
 // ANCHOR: B1_dy
 /// B1: `dy = p − one_hot(target)`, the gradient of `−ln p[target]` with respect
 /// to the logits y. Shapes: `p`, `dy`: V; `target` in 0..V.
+///
+/// Errors: [`Error::IndexOutOfRange`] if `target >= V` (`dy` is then unchanged).
 pub fn softmax_loss_backward<F: Float, const V: usize>(
     p: &Vector<F, V>,
     target: usize,
     dy: &mut Vector<F, V>,
-) {
-    *dy = *p; //           dy = p
-    dy[target] -= F::ONE; // dy = p − one_hot(target)
+) -> Result<(), Error> {
+    let p_target = p.get(target).ok_or(out_of_range(target, V))?;
+    *dy = *p; //                      dy = p
+    dy[target] = *p_target - F::ONE; // dy = p − one_hot(target)
+    Ok(())
 }
 // ANCHOR_END: B1_dy
 
@@ -85,23 +89,27 @@ pub fn tanh_backward<F: Float, const H: usize>(
 /// B5, the mirror of F1's `Wxh x + Whh h_prev + bh` for its parameters:
 /// `dbh += dhraw`, `dWxh += dhraw xᵀ`, `dWhh += dhraw h_prevᵀ`.
 /// Shapes: `dhraw`, `h_prev`: H; `x`: index in 0..V.
+///
+/// Errors: [`Error::IndexOutOfRange`] if `x >= V` (`grads` is then unchanged).
 #[allow(non_snake_case)] // dWxhT, dWhh, dbh: the book's symbols
 pub fn hidden_weights_backward<F: Float, const V: usize, const H: usize>(
     dhraw: &Vector<F, H>,
     x: usize,
     h_prev: &Vector<F, H>,
     grads: &mut Params<F, V, H>,
-) {
+) -> Result<(), Error> {
     let Params {
         WxhT: dWxhT,
         Whh: dWhh,
         bh: dbh,
         ..
     } = grads;
-    axpy(F::ONE, dhraw, dbh); //        dbh  += dhraw
-    axpy(F::ONE, dhraw, &mut dWxhT[x]); // dWxh += dhraw xᵀ: x one-hot, so only
-    //                                     column x of dWxh (row x of dWxhT)
-    add_outer(dWhh, dhraw, h_prev); //  dWhh += dhraw h_prevᵀ
+    let dWxh_x = dWxhT.get_mut(x).ok_or(out_of_range(x, V))?;
+    axpy(F::ONE, dhraw, dWxh_x); //   dWxh += dhraw xᵀ: x one-hot, so only
+    //                                   column x of dWxh (row x of dWxhT)
+    axpy(F::ONE, dhraw, dbh); //      dbh  += dhraw
+    add_outer(dWhh, dhraw, h_prev); // dWhh += dhraw h_prevᵀ
+    Ok(())
 }
 // ANCHOR_END: B5_dW
 
@@ -144,11 +152,11 @@ pub fn backward<F: Float, const V: usize, const H: usize, const T: usize>(
     for t in (0..T).rev() {
         let h_prev = if t == 0 { hprev } else { &hs[t - 1] }; // h_{-1} = hprev
         let (mut dy, mut dh, mut dhraw) = ([F::ZERO; V], [F::ZERO; H], [F::ZERO; H]);
-        softmax_loss_backward(&ps[t], targets[t], &mut dy); // B1: dy_t
+        softmax_loss_backward(&ps[t], targets[t], &mut dy)?; // B1: dy_t
         logits_weights_backward(&dy, &hs[t], grads); //       B2: dWhy, dby
         logits_backward(params, &dy, &dhnext, &mut dh); //    B3: dh_t
         tanh_backward(&hs[t], &dh, &mut dhraw); //            B4: dhraw_t
-        hidden_weights_backward(&dhraw, xs[t], h_prev, grads); // B5: dbh, dWxh, dWhh
+        hidden_weights_backward(&dhraw, xs[t], h_prev, grads)?; // B5: dbh, dWxh, dWhh
         hidden_backward(params, &dhraw, &mut dhnext); //      B6: dhnext for t − 1
     }
     Ok(())
@@ -162,7 +170,7 @@ mod tests {
     #[test]
     fn dy_is_p_minus_one_hot() {
         let mut dy = [0.0; 3];
-        softmax_loss_backward(&[0.2f64, 0.5, 0.3], 1, &mut dy);
+        softmax_loss_backward(&[0.2f64, 0.5, 0.3], 1, &mut dy).unwrap();
         assert_eq!(dy, [0.2, -0.5, 0.3]);
         assert!(dy.iter().sum::<f64>().abs() < 1e-15); // Σ p = 1, so Σ dy = 0
     }

@@ -10,11 +10,11 @@ use core::fmt;
 /// ```
 /// use min_char_rnn::{Error, Vocab};
 /// let err = Vocab::<2>::from_text("abc").unwrap_err();
-/// assert_eq!(err, Error::TooManySymbols { found: 3, capacity: 2 });
+/// assert_eq!(err, Error::TooManySymbols { capacity: 2 });
 /// assert_eq!(
 ///     err.to_string(),
-///     "the text has 3 distinct characters but the vocabulary holds at most 2: \
-///      choose a vocabulary capacity V of at least 3"
+///     "the text has more than 2 distinct characters, the vocabulary's capacity V: \
+///      choose a larger V"
 /// );
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,9 +29,8 @@ pub enum Error {
         needed: usize,
     },
     /// More distinct characters than the vocabulary's capacity `V`.
+    /// Reported at the (`V`+1)-th distinct character, without reading further.
     TooManySymbols {
-        /// Distinct characters in the text.
-        found: usize,
         /// The compiled capacity `V`.
         capacity: usize,
     },
@@ -48,6 +47,14 @@ pub enum Error {
         index: usize,
         /// The number of symbols in the vocabulary.
         vocab_size: usize,
+    },
+    /// A parameter the model does not have: tensor 0..5 (in the order of
+    /// `Params::tensors`), element below that tensor's length.
+    NoSuchParameter {
+        /// The tensor asked for.
+        tensor: usize,
+        /// The element asked for.
+        index: usize,
     },
     /// A number of symbols in use that is 0 or more than the capacity `V`.
     VocabSizeOutOfRange {
@@ -127,10 +134,10 @@ impl fmt::Display for Error {
                 "the text has {chars} characters but training needs at least {needed} \
                  (seq_length inputs plus one target)"
             ),
-            Error::TooManySymbols { found, capacity } => write!(
+            Error::TooManySymbols { capacity } => write!(
                 f,
-                "the text has {found} distinct characters but the vocabulary holds at most \
-                 {capacity}: choose a vocabulary capacity V of at least {found}"
+                "the text has more than {capacity} distinct characters, the vocabulary's \
+                 capacity V: choose a larger V"
             ),
             Error::UnknownChar { ch, position } => write!(
                 f,
@@ -140,6 +147,11 @@ impl fmt::Display for Error {
             Error::IndexOutOfRange { index, vocab_size } => write!(
                 f,
                 "symbol index {index} is out of range for a vocabulary of {vocab_size}"
+            ),
+            Error::NoSuchParameter { tensor, index } => write!(
+                f,
+                "the model has no parameter {index} in tensor {tensor} (tensors 0 to 4: \
+                 Wxh, Whh, Why, bh, by)"
             ),
             Error::VocabSizeOutOfRange {
                 vocab_size,

@@ -49,33 +49,41 @@ pub fn check_window<const V: usize>(
         });
     }
     match xs.iter().chain(targets).find(|&&i| i >= vocab_size) {
-        Some(&index) => Err(Error::IndexOutOfRange { index, vocab_size }),
+        Some(&index) => Err(out_of_range(index, vocab_size)),
         None => Ok(()),
     }
+}
+
+/// The error for a symbol index outside `0..vocab_size`.
+pub(crate) fn out_of_range(index: usize, vocab_size: usize) -> Error {
+    Error::IndexOutOfRange { index, vocab_size }
 }
 
 // ANCHOR: F1_h
 /// F0 and F1: the new hidden state `h = tanh(Wxh x + Whh h_prev + bh)`.
 ///
-/// Shapes: `x`: one-hot index in 0..V; `h_prev`, `h`: H. Panics if `x >= V`
-/// ([`forward`] checks its indices first).
+/// Shapes: `x`: one-hot index in 0..V; `h_prev`, `h`: H.
+///
+/// Errors: [`Error::IndexOutOfRange`] if `x >= V` (`h` is then unchanged).
 #[allow(non_snake_case)] // WxhT, Whh, bh: the book's symbols
 pub fn hidden_forward<F: Float, const V: usize, const H: usize>(
     params: &Params<F, V, H>,
     x: usize,
     h_prev: &Vector<F, H>,
     h: &mut Vector<F, H>,
-) {
+) -> Result<(), Error> {
     let Params { WxhT, Whh, bh, .. } = params;
     // ANCHOR: F0_onehot
     // Wxh x with a one-hot x is column x of Wxh, i.e. row x of WxhT:
     // H reads, not H·V multiply-adds.
-    for ((h_i, &Wxh_ix), &bh_i) in h.iter_mut().zip(&WxhT[x]).zip(bh) {
+    let Wxh_x = WxhT.get(x).ok_or(out_of_range(x, V))?;
+    for ((h_i, &Wxh_ix), &bh_i) in h.iter_mut().zip(Wxh_x).zip(bh) {
         *h_i = Wxh_ix + bh_i; //          h = Wxh x + bh
     }
     // ANCHOR_END: F0_onehot
     matvec_add(Whh, h_prev, h); //      h = Wxh x + bh + Whh h_prev
     tanh_in_place(h); //                h = tanh(Wxh x + Whh h_prev + bh)
+    Ok(())
 }
 // ANCHOR_END: F1_h
 
@@ -121,13 +129,16 @@ pub fn probs_forward<F: Float, const V: usize>(
 /// e^−104, libm's smallest subnormal; the engine's exp already below e^−87)
 /// and make `−ln p` infinite. Shapes: `y`: the first vocab_size logits;
 /// `target` below vocab_size.
-pub fn loss_forward<F: Float>(y: &[F], target: usize) -> F {
-    let m = y.iter().fold(y[0], |m, &y_i| m.max(y_i));
+///
+/// Errors: [`Error::IndexOutOfRange`] if `target >= y.len()`.
+pub fn loss_forward<F: Float>(y: &[F], target: usize) -> Result<F, Error> {
+    let &y_target = y.get(target).ok_or(out_of_range(target, y.len()))?;
+    let m = y.iter().fold(y_target, |m, &y_i| m.max(y_i));
     let mut sum = F::ZERO;
     for &y_i in y {
         sum += (y_i - m).exp();
     }
-    sum.ln() - (y[target] - m) // −ln p[target]
+    Ok(sum.ln() - (y_target - m)) // −ln p[target]
 }
 // ANCHOR_END: F4_loss
 
@@ -159,11 +170,11 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
     let mut loss = F::ZERO;
     for t in 0..T {
         let h_prev = if t == 0 { *hprev } else { hs[t - 1] }; // h_{-1} = hprev
-        hidden_forward(params, xs[t], &h_prev, &mut hs[t]); //   F0, F1: h_t
+        hidden_forward(params, xs[t], &h_prev, &mut hs[t])?; //  F0, F1: h_t
         let mut y = [F::ZERO; V];
         logits_forward(params, &hs[t], &mut y); //               F2: y_t
         probs_forward(&y, vocab_size, &mut ps[t]); //            F3: p_t
-        loss += loss_forward(&y[..vocab_size], targets[t]); //   F4, F5: L = Σ_t l_t
+        loss += loss_forward(&y[..vocab_size], targets[t])?; //  F4, F5: L = Σ_t l_t
     }
     Ok(loss)
 }
@@ -212,13 +223,13 @@ mod tests {
         let y = [0.5f64, -1.0, 2.0];
         let mut p = [0.0; 3];
         softmax(&y, &mut p);
-        assert!((loss_forward(&y, 1) + p[1].ln()).abs() < 1e-15);
+        assert!((loss_forward(&y, 1).unwrap() + p[1].ln()).abs() < 1e-15);
         // In f32, e^-200 is 0: −ln p would be infinite; the loss is 200.
         let y = [100.0f32, -100.0];
         let mut p = [0.0; 2];
         softmax(&y, &mut p);
         assert_eq!(p[1], 0.0);
-        assert_eq!(loss_forward(&y, 1), 200.0);
+        assert_eq!(loss_forward(&y, 1), Ok(200.0));
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub struct Window<'a, const H: usize, const T: usize> {
 /// The parameter is restored afterwards. f64 only: in f32 the rounding of L,
 /// divided by 2ε, would swamp the slope.
 ///
-/// Errors: as [`forward`]. Panics if `tensor` ≥ 5 or `index` is beyond it.
+/// Errors: as [`forward`]; [`Error::NoSuchParameter`] if `tensor` ≥ 5 or
+/// `index` is beyond it.
 pub fn numerical_gradient<const V: usize, const H: usize, const T: usize>(
     params: &mut Params<f64, V, H>,
     cache: &mut Cache<f64, V, H, T>,
@@ -33,7 +34,12 @@ pub fn numerical_gradient<const V: usize, const H: usize, const T: usize>(
     (tensor, index): (usize, usize),
     eps: f64,
 ) -> Result<f64, Error> {
-    let original = params.tensors()[tensor][index];
+    let no_such = Error::NoSuchParameter { tensor, index };
+    let tensors = params.tensors();
+    let &original = tensors
+        .get(tensor)
+        .and_then(|t| t.get(index))
+        .ok_or(no_such)?;
     let mut loss_at = |value: f64| {
         params.tensors_mut()[tensor][index] = value;
         forward(

@@ -39,28 +39,32 @@ impl Pick {
 /// Draws index i with probability `w[i] / Σ w` by inverting the cumulative sum:
 /// the first i whose running total exceeds `u · Σ w`, for `u` uniform in [0, 1).
 ///
-/// `w` need not be normalised. Rounding can leave the last running total a hair
+/// `w` need not be normalised; only positive weights count (a NaN or negative
+/// one is never drawn). Rounding can leave the last running total a hair
 /// below `u · Σ w`; then the last index with positive weight is returned.
+/// `None` if no weight is positive (`w` empty, all zero, ...): there is
+/// nothing to draw.
 ///
 /// ```
 /// use min_char_rnn::sample::sample_index;
 /// let w = [0.0f64, 0.25, 0.75];
-/// assert_eq!(sample_index(&w, 0.0), 1);
-/// assert_eq!(sample_index(&w, 0.2), 1);
-/// assert_eq!(sample_index(&w, 0.3), 2);
+/// assert_eq!(sample_index(&w, 0.0), Some(1));
+/// assert_eq!(sample_index(&w, 0.2), Some(1));
+/// assert_eq!(sample_index(&w, 0.3), Some(2));
+/// assert_eq!(sample_index(&[0.0f64, 0.0], 0.3), None);
 /// ```
-pub fn sample_index<F: Float>(w: &[F], u: f64) -> usize {
-    let total: f64 = w.iter().map(|wi| wi.to_f64()).sum();
+pub fn sample_index<F: Float>(w: &[F], u: f64) -> Option<usize> {
+    let positive = |wi: &F| Some(wi.to_f64()).filter(|&wi| wi > 0.0);
+    let total: f64 = w.iter().filter_map(positive).sum();
     let threshold = u * total;
     let mut cumulative = 0.0;
-    let mut last_positive = 0;
+    let mut last_positive = None;
     for (i, wi) in w.iter().enumerate() {
-        let wi = wi.to_f64();
-        if wi > 0.0 {
+        if let Some(wi) = positive(wi) {
             cumulative += wi;
-            last_positive = i;
+            last_positive = Some(i);
             if cumulative > threshold {
-                return i;
+                return Some(i);
             }
         }
     }
@@ -70,21 +74,26 @@ pub fn sample_index<F: Float>(w: &[F], u: f64) -> usize {
 /// The weights of softmax(y / τ) before normalising: `exp((y[i] − max y) / τ)`.
 ///
 /// Subtracting the maximum before dividing keeps every exponent ≤ 0 for any τ > 0,
-/// however small; the largest weight is exactly 1.
-pub fn tempered_weights<F: Float>(y: &[F], temperature: f64, w: &mut [f64]) {
-    let m = y.iter().fold(y[0], |m, &yi| m.max(yi)).to_f64();
+/// however small; the largest weight is exactly 1. Shapes: `y`, `w`: the same
+/// length (if not, the shorter one's; an empty `y` leaves `w` as it is).
+///
+/// Errors: [`Error::BadTemperature`] unless τ is finite and positive.
+pub fn tempered_weights<F: Float>(y: &[F], temperature: f64, w: &mut [f64]) -> Result<(), Error> {
+    Pick::Sample { temperature }.check()?;
+    let m = y.iter().fold(f64::NEG_INFINITY, |m, yi| m.max(yi.to_f64()));
     for (wi, yi) in w.iter_mut().zip(y) {
         *wi = libm::exp((yi.to_f64() - m) / temperature);
     }
+    Ok(())
 }
 // ANCHOR_END: S1_sample
 
-/// The index of the largest value (the first, if tied).
-pub fn argmax<F: Float>(y: &[F]) -> usize {
-    let mut best = 0;
+/// The index of the largest value (the first, if tied); `None` if `y` is empty.
+pub fn argmax<F: Float>(y: &[F]) -> Option<usize> {
+    let mut best = None;
     for (i, &yi) in y.iter().enumerate() {
-        if yi > y[best] {
-            best = i;
+        if best.is_none_or(|b: usize| yi > y[b]) {
+            best = Some(i);
         }
     }
     best
@@ -149,7 +158,7 @@ impl<'a, F: Float, const V: usize, const H: usize> Sampler<'a, F, V, H> {
         let mut s = Self::start(params, vocab, rng, h, pick)?;
         let mut any = false;
         for (position, c) in prime.chars().enumerate() {
-            s.feed(vocab.encode_at(c, position)?);
+            s.feed(vocab.encode_at(c, position)?)?;
             any = true;
         }
         if !any {
@@ -172,7 +181,7 @@ impl<'a, F: Float, const V: usize, const H: usize> Sampler<'a, F, V, H> {
     ) -> Result<Self, Error> {
         vocab.decode(x)?;
         let mut s = Self::start(params, vocab, rng, h, pick)?;
-        s.feed(x);
+        s.feed(x)?;
         Ok(s)
     }
 
@@ -200,21 +209,23 @@ impl<'a, F: Float, const V: usize, const H: usize> Sampler<'a, F, V, H> {
     }
 
     /// Advances the model by one input symbol `x` (< vocab.len()).
-    fn feed(&mut self, x: usize) {
+    fn feed(&mut self, x: usize) -> Result<(), Error> {
         let h_prev = self.h;
-        hidden_forward(self.params, x, &h_prev, &mut self.h);
+        hidden_forward(self.params, x, &h_prev, &mut self.h)?;
         logits_forward(self.params, &self.h, &mut self.y);
+        Ok(())
     }
 
-    /// Picks the next symbol's index from the current logits.
-    fn pick_index(&mut self) -> usize {
+    /// Picks the next symbol's index from the current logits: `None` only if
+    /// no symbol can be picked (all weights zero or NaN, from NaN logits).
+    fn pick_index(&mut self) -> Option<usize> {
         let y = &self.y[..self.vocab.len()];
         match self.pick {
             Pick::Argmax => argmax(y),
             Pick::Sample { temperature } => {
                 let mut w = [0.0f64; V];
                 let w = &mut w[..y.len()];
-                tempered_weights(y, temperature, w);
+                tempered_weights(y, temperature, w).ok()?;
                 sample_index(w, self.rng.uniform())
             }
         }
@@ -224,9 +235,11 @@ impl<'a, F: Float, const V: usize, const H: usize> Sampler<'a, F, V, H> {
 impl<F: Float, const V: usize, const H: usize> Iterator for Sampler<'_, F, V, H> {
     type Item = char;
 
+    /// The next character; `None` (the end) only if the model cannot pick one,
+    /// which takes non-finite parameters.
     fn next(&mut self) -> Option<char> {
-        let ix = self.pick_index();
-        self.feed(ix);
+        let ix = self.pick_index()?;
+        self.feed(ix).ok()?;
         self.vocab.decode(ix).ok()
     }
 }
@@ -241,7 +254,7 @@ mod tests {
         let mut counts = [0usize; 4];
         let mut rng = Rng::new(9);
         for _ in 0..20_000 {
-            counts[sample_index(&w, rng.uniform())] += 1;
+            counts[sample_index(&w, rng.uniform()).unwrap()] += 1;
         }
         assert_eq!(counts[2], 0);
         for (c, p) in counts.iter().zip([0.1, 0.2, 0.0, 0.7]) {
@@ -251,16 +264,19 @@ mod tests {
 
     #[test]
     fn rounding_at_the_top_never_picks_a_zero_weight() {
-        assert_eq!(sample_index(&[0.5f32, 0.5, 0.0], 0.999_999_999_999), 1);
+        assert_eq!(
+            sample_index(&[0.5f32, 0.5, 0.0], 0.999_999_999_999),
+            Some(1)
+        );
     }
 
     #[test]
     fn low_temperature_approaches_argmax() {
         let y = [0.1f32, 0.3, 0.2];
         let mut w = [0.0; 3];
-        tempered_weights(&y, 1e-300, &mut w);
+        tempered_weights(&y, 1e-300, &mut w).unwrap();
         assert_eq!(w, [0.0, 1.0, 0.0]);
-        assert_eq!(argmax(&y), 1);
+        assert_eq!(argmax(&y), Some(1));
     }
 
     #[test]

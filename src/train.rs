@@ -327,12 +327,12 @@ mod tests {
         let (before, carried) = (params.clone(), tr.hprev);
         tr.step(&mut params, &text).unwrap();
         let mut expected = [0.0; 4];
-        crate::forward::hidden_forward(&before, 3, &carried, &mut expected);
+        crate::forward::hidden_forward(&before, 3, &carried, &mut expected).unwrap();
         assert_close(&tr.work.hs[0].0, &expected);
         // p = 6: 6+3+1 >= 8, so back to p = 0 with h_{-1} = 0.
         let before = params.clone();
         tr.step(&mut params, &text).unwrap();
-        crate::forward::hidden_forward(&before, 0, &[0.0; 4], &mut expected);
+        crate::forward::hidden_forward(&before, 0, &[0.0; 4], &mut expected).unwrap();
         assert_close(&tr.work.hs[0].0, &expected);
         assert_eq!(tr.position, 3);
     }

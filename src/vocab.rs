@@ -32,8 +32,9 @@ pub struct Vocab<const V: usize> {
 impl<const V: usize> Vocab<V> {
     /// The distinct characters of `text`, sorted.
     ///
-    /// Errors: [`Error::EmptyText`]; [`Error::TooManySymbols`] with the exact number
-    /// of distinct characters found, so the message can say which `V` to compile.
+    /// Errors: [`Error::EmptyText`]; [`Error::TooManySymbols`] as soon as a
+    /// (`V`+1)-th distinct character appears, without reading the rest of the
+    /// text (a program with an allocator can count them all to choose `V`).
     pub fn from_text(text: &str) -> Result<Self, Error> {
         Self::from_chars(text.chars())
     }
@@ -46,52 +47,29 @@ impl<const V: usize> Vocab<V> {
         Self::from_chars(symbols.iter().copied())
     }
 
-    fn from_chars(chars: impl Iterator<Item = char> + Clone) -> Result<Self, Error> {
+    fn from_chars(chars: impl Iterator<Item = char>) -> Result<Self, Error> {
         const { assert!(V > 0, "a vocabulary needs a capacity V of at least 1") };
         let mut vocab = Vocab {
             chars: ['\0'; V],
             len: 0,
         };
-        if vocab.collect_smallest_above(chars.clone(), None) {
-            let found = count_distinct::<V>(chars);
-            return Err(Error::TooManySymbols { found, capacity: V });
+        for c in chars {
+            let Err(at) = vocab.chars[..vocab.len].binary_search(&c) else {
+                continue; // already present
+            };
+            // The (V+1)-th distinct character: refuse at once, whatever follows
+            // (one pass, O(n log V) plus O(V) per new symbol).
+            if vocab.len == V {
+                return Err(Error::TooManySymbols { capacity: V });
+            }
+            vocab.chars.copy_within(at..vocab.len, at + 1);
+            vocab.chars[at] = c;
+            vocab.len += 1;
         }
         if vocab.len == 0 {
             return Err(Error::EmptyText);
         }
         Ok(vocab)
-    }
-
-    /// Fills the table with the up to `V` smallest distinct characters greater
-    /// than `above`. Returns `true` if there were more than `V` of them.
-    fn collect_smallest_above(
-        &mut self,
-        chars: impl Iterator<Item = char>,
-        above: Option<char>,
-    ) -> bool {
-        self.len = 0;
-        let mut overflow = false;
-        for c in chars {
-            if above.is_some_and(|a| c <= a) {
-                continue;
-            }
-            let Err(at) = self.chars[..self.len].binary_search(&c) else {
-                continue; // already present
-            };
-            if self.len < V {
-                self.chars.copy_within(at..self.len, at + 1);
-                self.chars[at] = c;
-                self.len += 1;
-            } else {
-                // A (V+1)-th distinct character: keep the V smallest.
-                overflow = true;
-                if at < V {
-                    self.chars.copy_within(at..V - 1, at + 1);
-                    self.chars[at] = c;
-                }
-            }
-        }
-        overflow
     }
 
     fn index_of(&self, c: char) -> Option<usize> {
@@ -149,26 +127,6 @@ impl<const V: usize> Vocab<V> {
     }
 }
 
-/// The number of distinct characters, without allocating: repeated passes, each
-/// collecting the next `V` smallest characters above the last pass's largest.
-/// Used only to make the "too many symbols" message exact.
-fn count_distinct<const V: usize>(chars: impl Iterator<Item = char> + Clone) -> usize {
-    let mut scratch = Vocab::<V> {
-        chars: ['\0'; V],
-        len: 0,
-    };
-    let mut count = 0;
-    let mut above = None;
-    loop {
-        let more = scratch.collect_smallest_above(chars.clone(), above);
-        count += scratch.len;
-        if !more || scratch.len == 0 {
-            return count;
-        }
-        above = Some(scratch.chars[scratch.len - 1]);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,7 +145,7 @@ mod tests {
     }
 
     #[test]
-    fn exact_count_of_too_many_symbols() {
+    fn too_many_symbols_names_the_capacity() {
         let text = "the quick brown fox jumps over the lazy dog";
         for cap in [1, 2, 5, 13, 26] {
             let err = match cap {
@@ -197,15 +155,22 @@ mod tests {
                 13 => Vocab::<13>::from_text(text).unwrap_err(),
                 _ => Vocab::<26>::from_text(text).unwrap_err(),
             };
-            assert_eq!(
-                err,
-                Error::TooManySymbols {
-                    found: 27,
-                    capacity: cap
-                }
-            );
+            assert_eq!(err, Error::TooManySymbols { capacity: cap });
         }
         assert_eq!(Vocab::<27>::from_text(text).unwrap().len(), 27);
+    }
+
+    /// The refusal comes at the (V+1)-th distinct character: what follows it is
+    /// never read (here an iterator that would panic if it were).
+    #[test]
+    fn refuses_without_reading_further() {
+        let chars = "abc".chars().chain(core::iter::from_fn(|| -> Option<char> {
+            panic!("read past the third distinct character")
+        }));
+        assert_eq!(
+            Vocab::<2>::from_chars(chars).unwrap_err(),
+            Error::TooManySymbols { capacity: 2 }
+        );
     }
 
     #[test]
@@ -214,10 +179,7 @@ mod tests {
         assert_eq!(a, Vocab::<4>::from_text("hello").unwrap());
         assert_eq!(
             Vocab::<2>::from_symbols(&['a', 'b', 'c', 'b', 'd']).unwrap_err(),
-            Error::TooManySymbols {
-                found: 4,
-                capacity: 2
-            }
+            Error::TooManySymbols { capacity: 2 }
         );
     }
 

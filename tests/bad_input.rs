@@ -16,19 +16,26 @@ fn empty_text() {
 }
 
 #[test]
-fn too_many_symbols_names_the_count_and_the_fix() {
+fn too_many_symbols_names_the_capacity_and_the_fix() {
     let e = Vocab::<26>::from_text("The quick brown fox jumps over the lazy dog.").unwrap_err();
-    assert_eq!(
-        e,
-        Error::TooManySymbols {
-            found: 29,
-            capacity: 26
-        }
-    );
+    assert_eq!(e, Error::TooManySymbols { capacity: 26 });
     assert_eq!(
         message(e),
-        "the text has 29 distinct characters but the vocabulary holds at most 26: \
-         choose a vocabulary capacity V of at least 29"
+        "the text has more than 26 distinct characters, the vocabulary's capacity V: \
+         choose a larger V"
+    );
+}
+
+/// Every Unicode scalar value, three times over (13 MB): refused at the 257th
+/// distinct character, so at once (counting them all without an allocator took
+/// repeated passes: minutes for a text like this).
+#[test]
+fn every_unicode_character_is_refused_at_once() {
+    let all: String = (0..=0x10FFFF_u32).filter_map(char::from_u32).collect();
+    let text = all.repeat(3);
+    assert_eq!(
+        Vocab::<256>::from_text(&text).unwrap_err(),
+        Error::TooManySymbols { capacity: 256 }
     );
 }
 
@@ -171,4 +178,87 @@ fn a_position_beyond_the_text_rewinds() {
     trainer.set_position(usize::MAX, usize::MAX);
     assert!(trainer.step(&mut params, &text).unwrap().is_finite());
     assert_eq!(trainer.position, 3);
+}
+
+/// Every public function that takes a slice or an index answers an empty
+/// slice or an index out of range with an error or `None`, never a panic or a
+/// made-up index.
+#[test]
+fn low_level_functions_refuse_bad_indices_and_empty_slices() {
+    use min_char_rnn::activation::softmax;
+    use min_char_rnn::backward::{hidden_weights_backward, softmax_loss_backward};
+    use min_char_rnn::engine::activation as fast;
+    use min_char_rnn::forward::{hidden_forward, loss_forward};
+    use min_char_rnn::sample::{argmax, sample_index, tempered_weights};
+
+    fn out<T>(index: usize, vocab_size: usize) -> Result<T, Error> {
+        Err(Error::IndexOutOfRange { index, vocab_size })
+    }
+    let params = Params::<f64, 3, 2>::ZERO;
+
+    // Empty slices: nothing to do, nothing written.
+    let mut p = [7.0f64; 2];
+    softmax(&[], &mut p);
+    fast::softmax(&[], &mut p);
+    assert_eq!(p, [7.0, 7.0]);
+    // Lengths that differ: the softmax of the common part, nothing beyond it.
+    softmax(&[0.0, 0.0, 5.0], &mut p[..1]);
+    assert_eq!(p, [1.0, 7.0]);
+    fast::softmax(&[0.0, 0.0, 5.0], &mut p[..1]);
+    assert_eq!(p, [1.0, 7.0]);
+
+    assert_eq!(loss_forward::<f64>(&[], 0), out(0, 0));
+    assert_eq!(loss_forward(&[1.0f64, 2.0], 2), out(2, 2));
+    assert_eq!(fast::softmax_and_loss::<f64>(&[], &mut [], 0), out(0, 0));
+    assert_eq!(fast::softmax_and_loss(&[1.0f64], &mut p, 1), out(1, 1));
+
+    let mut h = [9.0; 2];
+    assert_eq!(hidden_forward(&params, 3, &[0.0; 2], &mut h), out(3, 3));
+    assert_eq!(h, [9.0; 2], "unchanged on error");
+    let mut dy = [9.0; 3];
+    assert_eq!(
+        softmax_loss_backward(&[0.5, 0.5, 0.0], 3, &mut dy),
+        out(3, 3)
+    );
+    assert_eq!(dy, [9.0; 3], "unchanged on error");
+    let mut grads = Params::<f64, 3, 2>::ZERO;
+    let r = hidden_weights_backward(&[1.0; 2], usize::MAX, &[1.0; 2], &mut grads);
+    assert_eq!(r, out(usize::MAX, 3));
+    assert_eq!(grads, Params::ZERO, "unchanged on error");
+
+    // The gradient check names a parameter by tensor and element.
+    use min_char_rnn::gradcheck::{Window, numerical_gradient};
+    let mut params = params;
+    let mut cache = min_char_rnn::Cache::<f64, 3, 2, 1>::ZERO;
+    let window = Window {
+        vocab_size: 3,
+        hprev: &[0.0; 2],
+        xs: &[0],
+        targets: &[1],
+    };
+    for (tensor, index) in [(5, 0), (0, 6), (3, 2), (usize::MAX, usize::MAX)] {
+        let e = numerical_gradient(&mut params, &mut cache, window, (tensor, index), 1e-5);
+        assert_eq!(e, Err(Error::NoSuchParameter { tensor, index }));
+    }
+    assert_eq!(
+        message(Error::NoSuchParameter {
+            tensor: 5,
+            index: 0
+        }),
+        "the model has no parameter 0 in tensor 5 (tensors 0 to 4: Wxh, Whh, Why, bh, by)"
+    );
+
+    // Sampling: no weight to draw from is `None`, not index 0.
+    assert_eq!(sample_index::<f64>(&[], 0.5), None);
+    assert_eq!(sample_index(&[0.0f64, 0.0], 0.5), None);
+    assert_eq!(sample_index(&[f64::NAN, -1.0], 0.5), None);
+    assert_eq!(sample_index(&[f64::NAN, -1.0, 2.0], 0.5), Some(2));
+    assert_eq!(argmax::<f32>(&[]), None);
+    let mut w = [3.0; 2];
+    assert_eq!(tempered_weights::<f32>(&[], 1.0, &mut w), Ok(()));
+    assert_eq!(w, [3.0; 2]);
+    assert!(matches!(
+        tempered_weights(&[1.0f32, 2.0], 0.0, &mut w),
+        Err(Error::BadTemperature { .. })
+    ));
 }

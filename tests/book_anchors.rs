@@ -305,6 +305,6 @@ fn equation_chapters_show_whole_functions() {
     // F0's nested anchor is the column read alone, without the signature.
     let forward = fs::read_to_string(src.join("forward.rs")).unwrap();
     let f0 = anchored(&forward, "F0_onehot").unwrap();
-    assert!(f0.iter().any(|l| l.contains("WxhT[x]")));
+    assert!(f0.iter().any(|l| l.contains("WxhT.get(x)")));
     assert!(!f0.iter().any(|l| l.contains("fn ")));
 }

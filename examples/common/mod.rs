@@ -44,14 +44,12 @@ macro_rules! with_shape {
     };
 }
 
-/// The number of distinct characters in `text`, by the crate's own vocabulary
-/// builder (which counts exactly even past its capacity).
+/// The number of distinct characters in `text`: one pass and a set (the
+/// library, having no allocator, stops counting at its capacity).
 pub fn distinct_chars(text: &str) -> usize {
-    match min_char_rnn::Vocab::<256>::from_text(text) {
-        Ok(vocab) => vocab.len(),
-        Err(min_char_rnn::Error::TooManySymbols { found, .. }) => found,
-        Err(_) => 0, // empty
-    }
+    text.chars()
+        .collect::<std::collections::HashSet<char>>()
+        .len()
 }
 
 /// The smallest compiled vocabulary capacity that holds `symbols`, or a message.
@@ -188,15 +186,40 @@ pub fn check_range<T: PartialOrd + Display + Copy>(
     }
 }
 
-/// Runs `f` on a thread with a stack large enough for any compiled model
-/// (a `Box::new(Trainer::ZERO)` may pass through the stack in a debug build).
-pub fn with_big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(f)
-        .expect("spawn the worker thread")
-        .join()
-        .unwrap_or_else(|_| std::process::exit(101))
+/// The model types that [`zeroed`] may build: each is floats, integers and
+/// arrays of them (no references, enums or `bool`s), and its `ZERO` is all
+/// zero bytes.
+pub trait AllZero {}
+impl<F: min_char_rnn::Float, const V: usize, const H: usize> AllZero
+    for min_char_rnn::Params<F, V, H>
+{
+}
+impl<F: min_char_rnn::Float, const V: usize, const H: usize, const T: usize> AllZero
+    for min_char_rnn::Trainer<F, V, H, T>
+{
+}
+impl<F: min_char_rnn::Float, const V: usize, const H: usize, const T: usize> AllZero
+    for min_char_rnn::engine::Workspace<F, V, H, T>
+{
+}
+
+/// `Box::new(T::ZERO)`, built in place on the heap. `Box::new` builds its
+/// value on the stack first in a debug build, and a `Trainer<f32, 256, 512,
+/// 50>` is 4.6 MB, more than a main thread's 8 MB stack can spare twice; this
+/// never touches the stack, so the examples run on the default stack.
+pub fn zeroed<T: AllZero>() -> Box<T> {
+    let layout = std::alloc::Layout::new::<T>();
+    assert!(layout.size() > 0, "a model of zero bytes"); // never a compiled shape
+    // SAFETY: the layout has a non-zero size, as `alloc_zeroed` requires.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
+    if ptr.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    // SAFETY: `ptr` is a fresh allocation of `T`'s layout by the global
+    // allocator, as `Box::from_raw` requires, and it holds a valid `T`:
+    // `AllZero` types are plain floats and integers (in structs and arrays),
+    // for which all zero bytes is a valid value (their `ZERO`).
+    unsafe { Box::from_raw(ptr) }
 }
 
 /// Seconds as "1h02m03s", "2m03s" or "3.4s".

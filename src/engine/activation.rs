@@ -4,6 +4,8 @@
 
 use super::approx;
 use super::float::FastFloat as Float;
+use crate::error::Error;
+use crate::forward::out_of_range;
 
 // ANCHOR: tanh_in_place
 /// `h[i] = tanh(h[i])` for every element, in place.
@@ -36,12 +38,17 @@ pub fn tanh_in_place<F: Float>(h: &mut [F]) {
 /// Three separate passes (exponentials, their sum, the scaling) rather than
 /// one, because a running sum in the same loop would stop the exponentials
 /// from being computed several at a time.
+/// Shapes: as [`activation::softmax`](crate::activation::softmax).
 #[inline]
 pub fn softmax<F: Float>(y: &[F], p: &mut [F]) {
-    normalised_exponentials(y, p);
+    let n = y.len().min(p.len());
+    if n > 0 {
+        normalised_exponentials(&y[..n], &mut p[..n]);
+    }
 }
 
 /// `p[i] = e^(y[i] − m) / Σ`; returns `m = max y` and `Σ = Σ_j e^(y[j] − m)`.
+/// Shapes: `y`, `p`: the same length, at least 1.
 #[inline(always)]
 fn normalised_exponentials<F: Float>(y: &[F], p: &mut [F]) -> (F, F) {
     let m = max(y);
@@ -59,11 +66,17 @@ fn normalised_exponentials<F: Float>(y: &[F], p: &mut [F]) -> (F, F) {
 
 /// [`softmax`], and F4's loss `−ln p[target]` from the same exponentials, as
 /// [`forward::loss_forward`](crate::forward::loss_forward) computes it: `ln Σ
-/// − (y[target] − max y)`, finite whenever the logits are.
+/// − (y[target] − max y)`, finite whenever the logits are. Shapes: `y`, `p`:
+/// the same length; `target` below it.
+///
+/// Errors: [`Error::IndexOutOfRange`] if `target` is not below both lengths
+/// (`p` is then unchanged).
 #[inline]
-pub fn softmax_and_loss<F: Float>(y: &[F], p: &mut [F], target: usize) -> F {
-    let (m, total) = normalised_exponentials(y, p);
-    total.ln() - (y[target] - m)
+pub fn softmax_and_loss<F: Float>(y: &[F], p: &mut [F], target: usize) -> Result<F, Error> {
+    let n = y.len().min(p.len());
+    let &y_target = y[..n].get(target).ok_or(out_of_range(target, n))?;
+    let (m, total) = normalised_exponentials(&y[..n], &mut p[..n]);
+    Ok(total.ln() - (y_target - m))
 }
 
 /// Eight independent running values: the shape of a vector register, and no
@@ -108,6 +121,6 @@ mod tests {
         softmax(&[-1e30, 1e30], &mut p);
         assert_eq!(p, [0.0, 1.0]);
         // p[0] is 0, so −ln p[0] is infinite; the loss is the logit gap.
-        assert_eq!(softmax_and_loss(&[-1e30, 1e30], &mut p, 0), 2e30);
+        assert_eq!(softmax_and_loss(&[-1e30, 1e30], &mut p, 0), Ok(2e30));
     }
 }

@@ -28,7 +28,7 @@ use super::products::{
 };
 use super::target::Row;
 use crate::error::Error;
-use crate::forward::check_window;
+use crate::forward::{check_window, out_of_range};
 use crate::matrix::Vector;
 use crate::params::Params;
 
@@ -70,6 +70,8 @@ impl<F: crate::float::Float, const V: usize, const H: usize, const T: usize> Wor
 /// F0 and F1 from the transposed copy `WhhT`: `h = tanh(Wxh x + (Whhᵀ)ᵀ h_prev
 /// + bh)`, the rows of `WhhT` read in the given order.
 /// Shapes: `WhhT`: H×H; `x`: index in 0..V; `h_prev`, `h`: H.
+///
+/// Errors: [`Error::IndexOutOfRange`] if `x >= V` (`h` is then unchanged).
 #[allow(non_snake_case)] // WxhT, WhhT: the book's symbols, transposed
 #[inline]
 pub fn hidden_forward_transposed<F: Float, const V: usize, const H: usize>(
@@ -79,14 +81,16 @@ pub fn hidden_forward_transposed<F: Float, const V: usize, const H: usize>(
     h_prev: &Vector<F, H>,
     h: &mut Vector<F, H>,
     order: RowOrder,
-) {
-    for ((h_i, &Wxh_ix), &bh_i) in h.iter_mut().zip(&params.WxhT[x]).zip(&params.bh) {
+) -> Result<(), Error> {
+    let Wxh_x = params.WxhT.get(x).ok_or(out_of_range(x, V))?;
+    for ((h_i, &Wxh_ix), &bh_i) in h.iter_mut().zip(Wxh_x).zip(&params.bh) {
         *h_i = Wxh_ix + bh_i; // F0: h = Wxh x + bh
     }
     // ANCHOR: F1_h_fast
     matvec_transposed_add_ordered(WhhT, h_prev, h, order); // h = Wxh x + bh + Whh h_prev
     tanh_in_place(h);
     // ANCHOR_END: F1_h_fast
+    Ok(())
 }
 
 /// F2 for a whole window at once: `ys[t] = Why hs[t] + by` for every t, from
@@ -138,14 +142,14 @@ pub fn forward<F: Float, const V: usize, const H: usize, const T: usize>(
         let (before, from_t) = hs.split_at_mut(t);
         let h_prev = before.last().map_or(hprev, |h| &h.0); // h_{t-1}; h_{-1} = hprev
         let order = RowOrder::alternating(t); // which way to read WhhT's rows
-        hidden_forward_transposed(params, WhhT, x, h_prev, &mut from_t[0].0, order); // F0, F1
+        hidden_forward_transposed(params, WhhT, x, h_prev, &mut from_t[0].0, order)?; // F0, F1
     }
     logits_forward_batch(params, WhyT, hs, ps); // F2 for every t at once: ps[t] = y_t
     let mut loss = F::ZERO;
     for (p, &target) in ps.iter_mut().zip(targets) {
         let y = *p;
         let (used, unused) = p.split_at_mut(vocab_size);
-        loss += softmax_and_loss(&y[..vocab_size], used, target); // F3, F4, F5: L = Σ_t l_t
+        loss += softmax_and_loss(&y[..vocab_size], used, target)?; // F3, F4, F5: L = Σ_t l_t
         unused.fill(F::ZERO);
     }
     Ok(loss)
