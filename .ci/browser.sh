@@ -7,7 +7,8 @@
 #      the first losses to the last digit of f32, must equal the one the same
 #      crate prints natively (WebAssembly and the library's default build
 #      have no fused multiply-add: the same arithmetic);
-#   3. breaks the .wasm on purpose and checks that the page then fails;
+#   3. gives the page every kind of bad input (?errors), each of which must
+#      get the library's message; breaks the .wasm on purpose and checks that the page then fails;
 #   4. trains the Shakespeare excerpt 3,000 steps in the page and natively,
 #      prints chars/s for both, and takes a screenshot (target/browser/).
 #      `--update-screenshot` copies it to book/src/img/browser.png.
@@ -59,6 +60,9 @@ if [ "$got" != "$expected" ]; then
   echo "browser: the page's self-test line differs from the native one" >&2
   exit 1
 fi
+
+# Bad input: each kind gets the library's own message, and the page lives on.
+node examples/browser/driver.cjs "$url/browser.html?errors" "$out/errors.png"
 
 # A broken module must fail the check.
 rm -rf "$out/broken-book"

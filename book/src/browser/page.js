@@ -15,6 +15,9 @@
   // user input, then pause and report (for the screenshot and the speed
   // figure of the chapter).
   const autorun = Number(params.get("autorun")) || 0;
+  // ?errors: every kind of bad input, each of which must get the library's
+  // message (and the page must stay alive).
+  const errorsCheck = params.has("errors");
 
   const worker = new Worker("browser/worker.js");
   const history = []; // [steps, loss] pairs for the plot
@@ -32,7 +35,17 @@
         enable(true);
         if (selftestSteps) worker.postMessage({ type: "selftest", steps: selftestSteps });
         if (autorun) startAutorun();
+        if (errorsCheck) worker.postMessage({ type: "errors" });
         break;
+      case "errors": {
+        const bad = m.cases.filter(([, got, want]) => !got.includes(want));
+        for (const [what, got] of m.cases) showError(`${what}: ${got}`);
+        $("selftest").textContent = bad.length
+          ? `selftest FAIL: ${bad.map(([what, got]) => `${what}: ${got}`).join("; ")}`
+          : `selftest ok: ${m.cases.length} kinds of bad input, each with the library's message`;
+        $("rnn-error").textContent = m.cases.map(([what, got]) => `${what}: ${got}`).join("\n");
+        break;
+      }
       case "started":
         started = true;
         showError("");

@@ -137,6 +137,31 @@ function selftest(steps) {
     `sample ${JSON.stringify(text)}, first losses ${losses}`;
 }
 
+/** The library's message for each kind of bad input the page can be given. */
+function badInputMessages() {
+  const attempt = (text, hidden, seq, prime) => {
+    try {
+      setInput(text);
+      check(wasm.start(hidden, seq, 1, 0.1));
+      if (prime !== undefined) {
+        setInput(prime);
+        check(wasm.sample(10, 1.0));
+      }
+      return "(accepted)";
+    } catch (e) {
+      return e.message;
+    }
+  };
+  const many = Array.from({ length: 200 }, (_, i) => String.fromCodePoint(0x100 + i)).join("");
+  return [
+    ["empty text", attempt("", 32, 4), "the text is empty"],
+    ["text shorter than T + 1", attempt("hell", 32, 4), "needs at least 5"],
+    ["more symbols than the capacity", attempt(many, 32, 4), "more than 128 distinct characters"],
+    ["a prime outside the vocabulary", attempt("hello", 32, 4, "hex"), "'x'"],
+    ["a shape not compiled in", attempt("hello", 48, 4), "not compiled"],
+  ];
+}
+
 onmessage = (event) => {
   const m = event.data;
   try {
@@ -189,6 +214,9 @@ onmessage = (event) => {
         break;
       case "selftest":
         postMessage({ type: "selftest", line: selftest(m.steps) });
+        break;
+      case "errors":
+        postMessage({ type: "errors", cases: badInputMessages() });
         break;
     }
   } catch (e) {

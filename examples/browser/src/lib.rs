@@ -184,6 +184,11 @@ pub enum StartError {
 impl core::fmt::Display for StartError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
+            StartError::Library(e @ Error::TooManySymbols { .. }) => write!(
+                f,
+                "{e} (this page is compiled with V = 16 and 128; the `train` example \
+                 on a PC takes up to 256)"
+            ),
             StartError::Library(e) => e.fmt(f),
             StartError::Shape(s) => f.write_str(s),
         }
