@@ -167,7 +167,14 @@ onmessage = (event) => {
   try {
     switch (m.type) {
       case "load":
-        WebAssembly.instantiateStreaming(fetch(m.url))
+        fetch(m.url)
+          .then((response) => {
+            if (!response.ok) {
+              throw new Error(`${response.status} ${response.statusText}: the module is not built; ` +
+                "run `bash examples/browser/build.sh`, then build the book again");
+            }
+            return WebAssembly.instantiateStreaming(response);
+          })
           .then(({ instance }) => {
             wasm = instance.exports;
             postMessage({ type: "ready" });

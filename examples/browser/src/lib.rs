@@ -142,6 +142,7 @@ impl<const V: usize, const H: usize, const T: usize> Session for Model<V, H, T> 
         Ok(sampler.take(n).collect())
     }
 
+    // ANCHOR: inspect
     fn inspect(&self, n: usize, hs: &mut Vec<f32>, ps: &mut Vec<f32>) -> Result<String, Error> {
         let vocab_size = self.vocab.len();
         let from = &self.text[self.trainer.byte_position()..];
@@ -161,6 +162,7 @@ impl<const V: usize, const H: usize, const T: usize> Session for Model<V, H, T> 
         }
         Ok(chars)
     }
+    // ANCHOR_END: inspect
 
     fn symbols(&self) -> String {
         self.vocab.symbols().iter().collect()
