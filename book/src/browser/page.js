@@ -6,7 +6,14 @@
 
 (function () {
   const root = document.getElementById("rnn-trainer");
-  if (!root) return; // print.html and other pages
+  if (!root) return;
+  if (/\/print\.html$/.test(location.pathname)) {
+    // The book's print page holds every chapter: no worker and no module
+    // there, and on paper a sentence instead of the controls.
+    root.innerHTML = '<p><em>Interactive: on <a href="browser.html">this chapter\'s own page</a>, ' +
+      "the model trains in your browser.</em></p>";
+    return;
+  }
 
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
@@ -24,6 +31,8 @@
   let shakespeare = null;
   let started = false;
   let running = false;
+  let symbolCount = 0; // V of the model trained
+  let stale = false; // the settings changed since the model was started
 
   // --- messages from the worker --------------------------------------------
 
@@ -48,17 +57,19 @@
       }
       case "started":
         started = true;
+        stale = false;
         showError("");
-        $("rnn-symbols").textContent = `${[...m.symbols].length} symbols: ${JSON.stringify(m.symbols)}`;
+        symbolCount = [...m.symbols].length;
+        $("rnn-symbols").textContent = `${symbolCount} symbols: ${JSON.stringify(m.symbols)}`;
         break;
       case "progress":
         running = m.running;
         if (m.steps > 0 && (history.length === 0 || history[history.length - 1][0] < m.steps)) {
           history.push([m.steps, m.loss]);
+          // A long run: every other point, so that drawing stays cheap.
+          if (history.length > 4000) history.splice(0, history.length, ...history.filter((_, i) => i % 2 === 0 || i === history.length - 1));
         }
-        $("rnn-status").textContent =
-          `step ${m.steps}   smoothed loss ${m.loss.toFixed(4)} nats/char   ` +
-          `${Math.round(m.charsPerSecond).toLocaleString("en")} chars/s` + (m.running ? "" : "   (paused)");
+        $("rnn-status").textContent = status(m);
         $("rnn-run").textContent = m.running ? "Pause" : "Start";
         drawPlot();
         if (autorun && !m.running && m.steps >= autorun) {
@@ -68,6 +79,7 @@
         }
         break;
       case "sample":
+        showError(""); // the prime works (again)
         $("rnn-sample").textContent = m.text;
         $("rnn-sample-step").textContent = `sample at step ${m.steps}`;
         break;
@@ -84,6 +96,16 @@
     }
   };
   worker.onerror = (e) => showError(`the worker stopped: ${e.message}`);
+
+  function status(m) {
+    if (stale) return "settings changed: Start trains a new model";
+    if (!started) return "no model: see the message above";
+    if (m.steps === 0) {
+      return `step 0   loss ln V = ${Math.log(symbolCount).toFixed(4)} nats/char (V = ${symbolCount}: a uniform guess)`;
+    }
+    return `step ${m.steps}   smoothed loss ${m.loss.toFixed(4)} nats/char   ` +
+      `${Math.round(m.charsPerSecond).toLocaleString("en")} chars/s` + (m.running ? "" : "   (paused)");
+  }
 
   function showError(text) {
     const el = $("rnn-error");
@@ -108,6 +130,13 @@
 
   function start() {
     history.length = 0;
+    stale = false;
+    // Nothing of the previous model stays on the page.
+    for (const id of ["rnn-symbols", "rnn-sample-step", "rnn-sample", "rnn-window", "rnn-unit", "rnn-neuron"]) {
+      $(id).textContent = "";
+    }
+    lastInspect = null;
+    context($("rnn-heatmap"), 0);
     worker.postMessage(settings());
     worker.postMessage({
       type: "start",
@@ -155,10 +184,13 @@
       if (started) {
         worker.postMessage({ type: "pause" });
         started = false;
-        $("rnn-status").textContent = "settings changed: Start trains a new model";
+        stale = true;
+        $("rnn-status").textContent = status();
       }
     });
   }
+  // Typed or pasted text is no longer the preset.
+  $("rnn-text").addEventListener("input", () => ($("rnn-preset").value = ""));
   $("rnn-preset").onchange = async () => {
     const which = $("rnn-preset").value;
     if (which === "hello") {
@@ -228,7 +260,10 @@
     g.stroke();
   }
 
-  const show = (c) => (c === "\n" ? "↵" : c === " " ? "␣" : c);
+  // A character as a table shows it: visible, or its code point.
+  const show = (c) =>
+    c === "\n" ? "↵" : c === " " ? "␣"
+    : /^[\p{C}\p{Z}]$/u.test(c) ? `U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}` : c;
 
   /** F3 at each step of the current window: p of the character that came. */
   function drawWindow(m) {
@@ -246,11 +281,15 @@
         `<tr><td>${t}</td><td><code>${esc(show(chars[t]))}</code></td>` +
         `<td><code>${esc(show(chars[t + 1]))}</code></td>` +
         `<td><span class="rnn-bar" style="width:${Math.round(pt * 100)}px"></span> ${pt.toFixed(3)}</td>` +
-        `<td>${top.map((i) => `<code>${esc(show(symbols[i]))}</code> ${p[i].toFixed(2)}`).join("  ")}</td>` +
+        `<td>${top.map((i) => `<span class="rnn-pair"><code>${esc(show(symbols[i]))}</code> ${p[i].toFixed(2)}</span>`).join(" ")}</td>` +
         `<td>${(-Math.log(pt)).toFixed(2)}</td></tr>`,
       );
     }
-    $("rnn-window").innerHTML =
+    const note = m.rewind
+      ? "<caption>Training has reached the end of the text: its next step goes back to the " +
+        "beginning, with h = 0. What follows is the end of the text, from the state training carries.</caption>"
+      : "";
+    $("rnn-window").innerHTML = note +
       "<tr><th>t</th><th>x<sub>t</sub></th><th>target</th><th>p[target]</th>" +
       "<th>most likely next</th><th>−ln p</th></tr>" + rows.join("");
   }
@@ -264,33 +303,37 @@
     const chars = [...m.chars];
     const n = chars.length;
     const H = m.H;
-    const cell = Math.max(3, Math.floor(($("rnn-heatmap").clientWidth || 640) / Math.max(1, n)));
-    const rowH = H > 64 ? 2 : 3;
-    const { g, width, height } = context($("rnn-heatmap"), H * rowH + 2);
+    const cell = Math.min(12, Math.max(3, Math.floor(($("rnn-heatmap").clientWidth || 640) / Math.max(1, n))));
+    const rowH = H > 64 ? 3 : 4;
+    const top = 2; // room for the frame of the selected row
+    const { g, width, height } = context($("rnn-heatmap"), H * rowH + 2 * top);
     g.clearRect(0, 0, width, height);
     for (let t = 0; t < n; t++) {
       for (let i = 0; i < H; i++) {
         g.fillStyle = colour(m.hs[t * H + i]);
-        g.fillRect(t * cell, i * rowH, cell, rowH);
+        g.fillRect(t * cell, top + i * rowH, cell, rowH);
       }
     }
     selectedUnit = Math.min(selectedUnit, H - 1);
     g.strokeStyle = ink();
-    g.strokeRect(0, selectedUnit * rowH, n * cell, rowH);
+    g.lineWidth = 2;
+    g.strokeRect(1, top + selectedUnit * rowH - 1, n * cell - 2, rowH + 2);
     $("rnn-heatmap").onclick = (e) => {
       const r = $("rnn-heatmap").getBoundingClientRect();
-      selectedUnit = Math.max(0, Math.min(H - 1, Math.floor((e.clientY - r.top) / rowH)));
+      selectedUnit = Math.max(0, Math.min(H - 1, Math.floor((e.clientY - r.top - top) / rowH)));
       drawHeatmap(lastInspect);
     };
     $("rnn-unit").textContent = `unit ${selectedUnit} of ${H}`;
     $("rnn-neuron").innerHTML = chars
-      .map((c, t) => `<span style="background:${colour(m.hs[t * H + selectedUnit])}">${esc(c === "\n" ? "↵\n" : c)}</span>`)
+      .map((c, t) => `<span style="background:${colour(m.hs[t * H + selectedUnit], 0.6)}">` +
+        `${esc(c === "\n" ? "↵\n" : c)}</span>`)
       .join("");
   }
 
-  /** tanh's −1 … 1 as blue … white … red. */
-  function colour(v) {
-    const a = Math.min(1, Math.abs(v));
+  /** tanh's −1 … 1 as blue … white … red (at most `strength` of full colour:
+   * lighter behind text). */
+  function colour(v, strength = 1) {
+    const a = Math.min(1, Math.abs(v)) * strength;
     const fade = Math.round(255 * (1 - a));
     return v >= 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
   }
@@ -298,6 +341,14 @@
   function esc(s) {
     return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
   }
+
+  // Another theme (other ink) or another width: draw again.
+  const redraw = () => {
+    drawPlot();
+    if (lastInspect) drawHeatmap(lastInspect);
+  };
+  new MutationObserver(redraw).observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
+  window.addEventListener("resize", redraw);
 
   enable(false);
   drawPlot();

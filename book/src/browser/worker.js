@@ -5,6 +5,7 @@
 "use strict";
 
 let wasm = null; // the module's exports
+let model = false; // a model has been started (a failed start leaves none)
 let running = false; // training continues until a "pause"
 let until = Infinity; // or until this step
 let sampleEvery = 300; // steps between samples and looks inside
@@ -12,7 +13,9 @@ let sampleSettings = { prime: "", temperature: 1.0 };
 let trainSeconds = 0; // time spent in `train`, for chars/s
 let seqLength = 0;
 let nextSampleAt = 0;
+let text = ""; // the text trained on
 let firstChar = ""; // of the text: the prime when the page gives none
+let sliceMs = 50; // the time one slice of training aims at
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -69,13 +72,16 @@ function inspect(n) {
   check(wasm.inspect(n));
   const chars = output();
   const count = [...chars].length;
+  // Fewer than T + 2 characters left: the next step goes back to the start of
+  // the text with h = 0, so these (the end of the text) are not the ones it reads.
+  const rewind = wasm.steps() > 0 && count < n && count <= seqLength + 1 && !text.startsWith(chars);
   const H = wasm.hidden_size();
   check(wasm.symbols());
   const symbols = output();
   const V = [...symbols].length;
   const hs = new Float32Array(wasm.memory.buffer, wasm.hs_ptr(), count * H).slice();
   const ps = new Float32Array(wasm.memory.buffer, wasm.ps_ptr(), count * V).slice();
-  return { type: "inspect", chars, symbols, H, hs, ps, seqLength };
+  return { type: "inspect", chars, symbols, H, hs, ps, seqLength, rewind };
 }
 
 function report(error) {
@@ -84,15 +90,22 @@ function report(error) {
   progress();
 }
 
-/** Shows a sample and a look inside, as every `sampleEvery` steps. */
+/** Shows a sample and a look inside, as every `sampleEvery` steps. A prime
+ * the model cannot read is reported, and training goes on. */
 function show() {
-  postMessage({ type: "sample", text: sample(200), steps: wasm.steps() });
+  try {
+    postMessage({ type: "sample", text: sample(200), steps: wasm.steps() });
+  } catch (e) {
+    postMessage({ type: "error", message: `prime: ${e.message}` });
+  }
   postMessage(inspect(120));
 }
 
-// Trains in slices of about 50 ms, then yields, so that "pause" and new
-// settings arrive between slices.
+// Trains in slices of about 50 ms (longer when each call into the module has a
+// cost of its own: a long text), then yields, so that "pause" and new settings
+// arrive between slices.
 let stepsPerSlice = 1;
+let shownAt = 0; // performance.now() of the last sample: at most four a second
 function loop() {
   if (!running) return;
   try {
@@ -100,10 +113,12 @@ function loop() {
     train(Math.max(0, Math.min(stepsPerSlice, until - wasm.steps())));
     const ms = performance.now() - t0;
     if (wasm.steps() >= until) running = false;
-    stepsPerSlice = Math.max(1, Math.min(5000, Math.round(stepsPerSlice * (ms < 25 ? 2 : ms > 100 ? 0.5 : 1))));
+    const scale = Math.min(4, Math.max(0.5, sliceMs / Math.max(ms, 0.1)));
+    stepsPerSlice = Math.max(1, Math.min(5000, Math.round(stepsPerSlice * scale)));
     progress();
-    if (wasm.steps() >= nextSampleAt) {
+    if (wasm.steps() >= nextSampleAt && performance.now() - shownAt >= 250) {
       nextSampleAt = wasm.steps() + sampleEvery;
+      shownAt = performance.now();
       show();
     }
   } catch (e) {
@@ -181,20 +196,30 @@ onmessage = (event) => {
           })
           .catch((e) => postMessage({ type: "error", message: `cannot load ${m.url}: ${e.message}` }));
         break;
-      case "start":
+      case "start": {
         running = false;
+        model = false;
         setInput(m.text);
         check(wasm.start(m.hidden, m.seq, m.seed, m.lr));
+        model = true;
         seqLength = m.seq;
-        firstChar = [...m.text][0] || "";
+        text = m.text;
+        firstChar = String.fromCodePoint(m.text.codePointAt(0));
         trainSeconds = 0;
         stepsPerSlice = 1;
+        // A call into the module checks the whole text first (train(0) does
+        // only that): slices at least four times as long keep it under 20%.
+        const t0 = performance.now();
+        check(wasm.train(0));
+        sliceMs = Math.max(50, 4 * (performance.now() - t0));
         nextSampleAt = 0;
         postMessage({ type: "started", symbols: output() });
         progress();
         postMessage(inspect(120));
         break;
+      }
       case "run":
+        if (!model) break; // the start failed: its message stays on the page
         until = m.until || Infinity;
         if (!running) {
           running = true;
@@ -206,6 +231,7 @@ onmessage = (event) => {
         progress();
         break;
       case "step":
+        if (!model) break;
         running = false;
         train(m.steps);
         progress();
