@@ -248,8 +248,9 @@
     const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
     const sx = (x) => pad.l + ((x - x0) / Math.max(1e-9, x1 - x0)) * (width - pad.l - pad.r);
     const sy = (y) => pad.t + (1 - (y - y0) / Math.max(1e-9, y1 - y0)) * (height - pad.t - pad.b);
-    g.fillText(y1.toFixed(2), 4, pad.t + 8);
-    g.fillText(y0.toFixed(2), 4, height - pad.b);
+    const digits = y1 - y0 < 0.1 ? 4 : 2; // a small range: its ends must differ
+    g.fillText(y1.toFixed(digits), 4, pad.t + 8);
+    g.fillText(y0.toFixed(digits), 4, height - pad.b);
     g.fillText(`step ${x0}`, pad.l, height - 6);
     const last = `step ${x1}`;
     g.fillText(last, width - pad.r - g.measureText(last).width, height - 6);
