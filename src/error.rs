@@ -28,6 +28,16 @@ pub enum Error {
         /// Characters needed: `seq_length + 1`.
         needed: usize,
     },
+    /// A text too short to give each of `B` streams a window: each stream
+    /// reads `chars / B` characters and needs `seq_length + 1`.
+    TextTooShortForStreams {
+        /// Characters in the text.
+        chars: usize,
+        /// The streams `B`.
+        streams: usize,
+        /// Characters needed: `B · (seq_length + 1)`.
+        needed: usize,
+    },
     /// More distinct characters than the vocabulary's capacity `V`.
     /// Reported at the (`V`+1)-th distinct character, without reading further.
     TooManySymbols {
@@ -133,6 +143,15 @@ impl fmt::Display for Error {
                 f,
                 "the text has {chars} characters but training needs at least {needed} \
                  (seq_length inputs plus one target)"
+            ),
+            Error::TextTooShortForStreams {
+                chars,
+                streams,
+                needed,
+            } => write!(
+                f,
+                "the text has {chars} characters, too few for {streams} streams: each reads \
+                 its own part of the text and needs seq_length + 1 characters, {needed} in all"
             ),
             Error::TooManySymbols { capacity } => write!(
                 f,

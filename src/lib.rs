@@ -134,8 +134,11 @@ pub mod engine;
 pub mod checkpoint;
 mod error;
 mod train;
+// Minibatches: B streams at once, by either layer.
+pub mod batch;
 
 pub use adagrad::Adagrad;
+pub use batch::BatchTrainer;
 pub use checkpoint::{
     CheckpointHeader, checkpoint_size, load_checkpoint, load_model, save_checkpoint,
 };

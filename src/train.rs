@@ -270,7 +270,7 @@ impl<F: FastFloat, const V: usize, const H: usize, const T: usize> Trainer<F, V,
 /// anywhere in the gradients shows in them; clipping would keep a NaN, and
 /// Adagrad would spread it to its parameter. H + V + H values: checking all
 /// 2VH + H² + H + V gradients instead cost 1.5% of the training step.
-fn check_step<F: Float, const V: usize, const H: usize>(
+pub(crate) fn check_step<F: Float, const V: usize, const H: usize>(
     loss: F,
     grads: &Params<F, V, H>,
     hprev: &[F; H],

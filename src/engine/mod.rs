@@ -36,12 +36,14 @@
 
 pub mod activation;
 pub mod approx;
+pub mod batch;
 pub mod float;
 pub mod pass;
 pub mod products;
 pub mod target;
 pub mod update;
 
+pub use batch::BatchWorkspace;
 pub use float::FastFloat;
 pub use pass::Workspace;
 pub use target::{ADAGRAD_DIVIDES, FUSED_MULTIPLY_ADD, ROW_ALIGN, Row};

@@ -1,0 +1,316 @@
+//! Minibatches: `B` streams of the text trained at once, one Adagrad update
+//! for all of them.
+//!
+//! The text is cut into `B` equal parts. Stream b reads its part window after
+//! window, as [`Trainer`](crate::Trainer) reads the whole text, and carries
+//! its own `hprev`; at its part's end it starts its part again from h = 0.
+//! One step runs the `B` windows from the same parameters, averages their
+//! gradients, clips the average and takes one Adagrad step. With `B = 1`
+//! this is [`Trainer`](crate::Trainer)'s training, bit for bit (tested).
+//!
+//! Why the average and not the sum: clipping at ±5 then means what it means
+//! for one window, and Adagrad divides every step by the root of its summed
+//! squared gradients, so the size of its steps does not depend on the scale
+//! of the gradient: the learning rate needs no change with `B`.
+
+use crate::adagrad::Adagrad;
+use crate::clip::{CLIP, clip};
+use crate::engine::{self, BatchWorkspace, FastFloat};
+use crate::error::Error;
+use crate::float::Float;
+use crate::forward::Cache;
+use crate::matrix::Vector;
+use crate::params::Params;
+use crate::step::loss_fun;
+use crate::text::Text;
+use crate::train::check_step;
+
+/// Where one stream reads: its part of the text and its place in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stream {
+    /// The part's first character in the text.
+    pub start: usize,
+    /// The part's first byte.
+    pub start_byte: usize,
+    /// The next window's first character, counted from the part's start.
+    pub position: usize,
+    /// The next window's first byte, in the text.
+    pub byte: usize,
+}
+
+/// Everything minibatch training keeps besides the parameters: the
+/// gradients, Adagrad's memory, the engine's workspace for `B` windows, and
+/// each stream's `hprev` and place in the text.
+///
+/// `V` = vocabulary capacity, `H` = hidden size, `T` = `seq_length`, `B` =
+/// streams. Memory, in floats of `F`: 3·P (gradients, one stream's gradients
+/// for the teaching layer's step, Adagrad memory; P = [`Params::COUNT`]) +
+/// T·(H + V) (the teaching layer's cache, one stream at a time) +
+/// T·B·(2H + V) + H·(H + V) (the engine's workspace) + 2·B·H (`hprevs` and the
+/// teaching layer's next states), plus T·B + 4·B indices and a few counters;
+/// [`BatchTrainer::BYTES`] is the exact figure. It grows with `B` only through
+/// the workspace and the states: 30 KB per stream at V = 76, H = 100,
+/// T = 25 in `f32`.
+///
+/// ```
+/// use min_char_rnn::{BatchTrainer, Params, Rng, Text, Vocab};
+/// let text = "hello world, hello there, hello again, hello you";
+/// let vocab = Vocab::<16>::from_text(text)?;
+/// let text = Text::new(&vocab, text)?;
+/// let mut params = Params::<f32, 16, 8>::new(&mut Rng::new(1));
+/// let mut trainer = BatchTrainer::<f32, 16, 8, 4, 4>::ZERO; // 4 streams
+/// let first = trainer.step(&mut params, &text)?;
+/// for _ in 0..100 {
+///     trainer.step(&mut params, &text)?;
+/// }
+/// assert!(trainer.step(&mut params, &text)? < first);
+/// # Ok::<(), min_char_rnn::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct BatchTrainer<F, const V: usize, const H: usize, const T: usize, const B: usize> {
+    /// The averaged gradients of the last minibatch (clipped).
+    pub grads: Params<F, V, H>,
+    /// The optimiser: learning rate and memory.
+    pub adagrad: Adagrad<F, V, H>,
+    /// One stream's gradients, for [`BatchTrainer::step_reference`].
+    pub stream_grads: Params<F, V, H>,
+    /// The teaching layer's record of one stream's window.
+    pub cache: Cache<F, V, H, T>,
+    /// The engine's record of the last minibatch run by [`BatchTrainer::step`].
+    pub work: BatchWorkspace<F, V, H, T, B>,
+    /// Each stream's h_{-1} for its next window.
+    pub hprevs: [Vector<F, H>; B],
+    /// The teaching layer's new states, kept until the step is accepted.
+    hnext: [Vector<F, H>; B],
+    /// Each stream's part of the text and place in it.
+    pub streams: [Stream; B],
+    /// The length, in characters, of the text the parts were cut from.
+    text_chars: usize,
+    /// Minibatches trained so far (steps).
+    pub steps: u64,
+    /// The smoothed loss per window, as [`Trainer::smooth_loss`](crate::Trainer::smooth_loss),
+    /// of the mean loss of the `B` windows.
+    pub smooth_loss: f64,
+}
+
+impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
+    BatchTrainer<F, V, H, T, B>
+{
+    /// A trainer at step 0 with learning rate 0.1: a `const`, for a `static`.
+    pub const ZERO: Self = BatchTrainer {
+        grads: Params::ZERO,
+        adagrad: Adagrad::ZERO,
+        stream_grads: Params::ZERO,
+        cache: Cache::ZERO,
+        work: BatchWorkspace::ZERO,
+        hprevs: [[F::ZERO; H]; B],
+        hnext: [[F::ZERO; H]; B],
+        streams: [Stream {
+            start: 0,
+            start_byte: 0,
+            position: 0,
+            byte: 0,
+        }; B],
+        text_chars: 0,
+        steps: 0,
+        smooth_loss: 0.0,
+    };
+
+    /// `size_of::<Self>()`: the bytes this trainer occupies wherever it lives.
+    pub const BYTES: usize = core::mem::size_of::<Self>();
+
+    /// The characters in each stream's part of a text of `chars` characters.
+    pub const fn part_chars(chars: usize) -> usize {
+        chars / B
+    }
+
+    // ANCHOR: next_windows
+    /// Reads the next window of every stream into `xs`, `targets`, after
+    /// cutting the text into parts at step 0 (or if the text changed), and
+    /// sending a stream back to its part's start with h = 0 when fewer than
+    /// `T + 2` of its characters remain. Returns where each stream's
+    /// following window starts.
+    fn next_windows(
+        &mut self,
+        text: &Text<'_, V>,
+        xs: &mut [[usize; T]; B],
+        targets: &mut [[usize; T]; B],
+    ) -> Result<[usize; B], Error> {
+        const { assert!(T > 0 && B > 0 && V > 0, "T, B and V must be at least 1") };
+        let part = Self::part_chars(text.len());
+        if part < T + 1 {
+            return Err(Error::TextTooShortForStreams {
+                chars: text.len(),
+                streams: B,
+                needed: B.saturating_mul(T + 1),
+            });
+        }
+        if self.steps == 0 || self.text_chars != text.len() {
+            self.cut(text);
+        }
+        if self.steps == 0 {
+            self.smooth_loss = libm::log(text.vocab().len() as f64) * T as f64;
+        }
+        let mut next = [0; B];
+        for (b, s) in self.streams.iter_mut().enumerate() {
+            if s.position + T + 1 >= part || self.steps == 0 {
+                s.position = 0; //                     back to the part's start
+                s.byte = s.start_byte;
+                self.hprevs[b] = [F::ZERO; H]; //     with h = 0
+            }
+            let too_short = Error::TextTooShort {
+                chars: text.len(),
+                needed: T + 1,
+            };
+            next[b] = text
+                .window(s.byte, &mut xs[b], &mut targets[b])
+                .ok_or(too_short)?;
+        }
+        Ok(next)
+    }
+    // ANCHOR_END: next_windows
+
+    /// Cuts `text` into `B` parts of `text.len() / B` characters (the last
+    /// few characters, fewer than `B`, are not read).
+    fn cut(&mut self, text: &Text<'_, V>) {
+        let part = Self::part_chars(text.len());
+        let mut starts = text.as_str().char_indices().step_by(part.max(1));
+        for (b, s) in self.streams.iter_mut().enumerate() {
+            let byte = starts.next().map_or(0, |(i, _)| i);
+            *s = Stream {
+                start: b * part,
+                start_byte: byte,
+                position: 0,
+                byte,
+            };
+        }
+        self.text_chars = text.len();
+    }
+
+    /// Moves every stream on by one window and counts the step.
+    fn advance(&mut self, next: [usize; B], loss: F) {
+        for (s, next) in self.streams.iter_mut().zip(next) {
+            s.position += T;
+            s.byte = next;
+        }
+        self.steps = self.steps.saturating_add(1);
+        self.smooth_loss = self.smooth_loss * 0.999 + loss.to_f64() * 0.001;
+    }
+
+    // ANCHOR: batch_step_reference
+    /// One minibatch step by the teaching layer: for each stream, Karpathy's
+    /// [`loss_fun`] on its window from its `hprev`; the gradients averaged
+    /// over the streams; [`clip`] (O1) and [`Adagrad::update`] (O2) once.
+    /// Returns the mean loss of the `B` windows (per window, in nats).
+    ///
+    /// Errors: [`Error::TextTooShortForStreams`] if a stream's part of the
+    /// text is shorter than `T + 1` characters; [`Error::Diverged`] as
+    /// [`Trainer::step`](crate::Trainer::step), with nothing changed.
+    pub fn step_reference(
+        &mut self,
+        params: &mut Params<F, V, H>,
+        text: &Text<'_, V>,
+    ) -> Result<F, Error> {
+        let (mut xs, mut targets) = ([[0; T]; B], [[0; T]; B]);
+        let next = self.next_windows(text, &mut xs, &mut targets)?;
+        let vocab_size = text.vocab().len();
+        let mut loss = F::ZERO;
+        for b in 0..B {
+            let (cache, one) = (&mut self.cache, &mut self.stream_grads);
+            loss += loss_fun(
+                params,
+                vocab_size,
+                &xs[b],
+                &targets[b],
+                &self.hprevs[b],
+                cache,
+                one,
+            )?;
+            add_into(&mut self.grads, one, b == 0); // Σ_b dθ_b
+            self.hnext[b] = self.cache.hs[T - 1];
+        }
+        let loss = loss / F::from_f64(B as f64); // the mean window loss
+        average(&mut self.grads, B); //             and the mean gradient
+        check(loss, &self.grads, &self.hnext, self.steps)?;
+        clip(&mut self.grads, F::from_f64(CLIP)); //     O1
+        self.adagrad.update(params, &self.grads); //     O2
+        self.hprevs = self.hnext; //                     carried into the next windows
+        self.advance(next, loss);
+        Ok(loss)
+    }
+    // ANCHOR_END: batch_step_reference
+}
+
+/// Training by the engine, for the float types it runs on (`f32`, `f64`).
+impl<F: FastFloat, const V: usize, const H: usize, const T: usize, const B: usize>
+    BatchTrainer<F, V, H, T, B>
+{
+    // ANCHOR: batch_step
+    /// One minibatch step by the engine: [`engine::batch::forward`] and
+    /// [`engine::batch::backward`] over the `B` windows at once, the
+    /// gradients averaged, then the engine's fused clip and Adagrad. The
+    /// same state and results as [`BatchTrainer::step_reference`] up to
+    /// rounding (tested); with `B = 1`, those of
+    /// [`Trainer::step`](crate::Trainer::step) bit for bit.
+    ///
+    /// Errors: as [`BatchTrainer::step_reference`].
+    pub fn step(&mut self, params: &mut Params<F, V, H>, text: &Text<'_, V>) -> Result<F, Error> {
+        let (mut xs, mut targets) = ([[0; T]; B], [[0; T]; B]);
+        let next = self.next_windows(text, &mut xs, &mut targets)?;
+        let vocab_size = text.vocab().len();
+        let (work, hprevs) = (&mut self.work, &self.hprevs);
+        let losses = engine::batch::forward(params, vocab_size, &xs, &targets, hprevs, work)?;
+        engine::batch::backward(params, vocab_size, work, &targets, hprevs, &mut self.grads)?;
+        let loss = losses.iter().fold(F::ZERO, |s, &l| s + l) / F::from_f64(B as f64);
+        average(&mut self.grads, B);
+        let hnext = core::array::from_fn(|b| self.work.hs[T - 1][b].0);
+        check(loss, &self.grads, &hnext, self.steps)?;
+        let limit = F::from_f64(CLIP);
+        let inputs = self.work.xs.as_flattened();
+        engine::update::clip_and_update(&mut self.adagrad, params, &mut self.grads, limit, inputs);
+        self.hprevs = hnext;
+        self.advance(next, loss);
+        Ok(loss)
+    }
+    // ANCHOR_END: batch_step
+}
+
+/// `sum += one` element by element, or `sum = one` for the first stream
+/// (so that one stream's gradients are copied exactly, signs of zeros and
+/// all).
+fn add_into<F: Float, const V: usize, const H: usize>(
+    sum: &mut Params<F, V, H>,
+    one: &Params<F, V, H>,
+    first: bool,
+) {
+    for (s, o) in sum.tensors_mut().into_iter().zip(one.tensors()) {
+        for (s_i, &o_i) in s.iter_mut().zip(o) {
+            *s_i = if first { o_i } else { *s_i + o_i };
+        }
+    }
+}
+
+/// Divides the summed gradients by the number of streams (nothing to do for
+/// one stream).
+fn average<F: Float, const V: usize, const H: usize>(grads: &mut Params<F, V, H>, streams: usize) {
+    if streams > 1 {
+        let n = F::from_f64(streams as f64);
+        for g in grads.tensors_mut() {
+            for g_i in g {
+                *g_i /= n;
+            }
+        }
+    }
+}
+
+/// [`check_step`] for every stream's new state.
+fn check<F: Float, const V: usize, const H: usize, const B: usize>(
+    loss: F,
+    grads: &Params<F, V, H>,
+    hnext: &[Vector<F, H>; B],
+    steps: u64,
+) -> Result<(), Error> {
+    hnext
+        .iter()
+        .try_for_each(|h| check_step(loss, grads, h, steps))
+}

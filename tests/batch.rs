@@ -1,0 +1,262 @@
+//! Minibatches (`BatchTrainer`, `engine::batch`): one stream is today's
+//! training bit for bit; B streams are B batch-1 passes, gradients averaged;
+//! the engine equals the teaching layer; the gradient check holds for the
+//! batched loss; streams read their own parts of the text.
+#![allow(clippy::needless_range_loop)] // t and b index several arrays in step
+
+use min_char_rnn::engine::{BatchWorkspace, Workspace, batch, pass};
+use min_char_rnn::forward::forward;
+use min_char_rnn::gradcheck::relative_error;
+use min_char_rnn::{BatchTrainer, Cache, Error, Params, Rng, Text, Trainer, Vocab};
+
+const MACBETH: &str = include_str!("../examples/data/macbeth.txt");
+
+/// The largest |a − b| relative to the largest |b|, over all elements.
+fn relative_to_largest(a: &[f64], b: &[f64]) -> f64 {
+    let largest = b.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let worst = a
+        .iter()
+        .zip(b)
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+    worst / largest.max(f64::MIN_POSITIVE)
+}
+
+fn params_f64<const V: usize, const H: usize>(p: &Params<f64, V, H>) -> Vec<f64> {
+    p.tensors().into_iter().flatten().copied().collect()
+}
+
+#[test]
+fn one_stream_is_todays_training_bit_for_bit() {
+    let vocab = Vocab::<80>::from_text(MACBETH).unwrap();
+    let text = Text::new(&vocab, &MACBETH[..20_000]).unwrap();
+    let mut rng = Rng::new(3);
+    let start = Box::new(Params::<f32, 80, 32>::new(&mut rng));
+    let (mut p1, mut pb) = (start.clone(), start.clone());
+    let mut one = Box::new(Trainer::<f32, 80, 32, 16>::ZERO);
+    let mut batched = Box::new(BatchTrainer::<f32, 80, 32, 16, 1>::ZERO);
+    // 1,300 steps: past the end of the text (1,249 windows), so the rewind
+    // to the start with h = 0 is compared too.
+    for n in 0..1_300 {
+        let a = one.step(&mut p1, &text).unwrap();
+        let b = batched.step(&mut pb, &text).unwrap();
+        assert_eq!(a.to_bits(), b.to_bits(), "loss at step {n}");
+    }
+    assert_eq!(p1, pb);
+    assert_eq!(one.smooth_loss.to_bits(), batched.smooth_loss.to_bits());
+    assert_eq!(one.hprev, batched.hprevs[0]);
+    assert_eq!(one.adagrad.memory, batched.adagrad.memory);
+    // The teaching layer's step too.
+    let (mut p1, mut pb) = (start.clone(), start);
+    let mut one = Box::new(Trainer::<f32, 80, 32, 16>::ZERO);
+    let mut batched = Box::new(BatchTrainer::<f32, 80, 32, 16, 1>::ZERO);
+    for n in 0..50 {
+        let a = one.step_reference(&mut p1, &text).unwrap();
+        let b = batched.step_reference(&mut pb, &text).unwrap();
+        assert_eq!(a.to_bits(), b.to_bits(), "reference loss at step {n}");
+    }
+    assert_eq!(p1, pb);
+}
+
+/// The batched pass on 5 streams against 5 separate batch-1 passes (f64):
+/// every stream's loss, states and probabilities bit for bit; the summed
+/// gradients within 1e−12 of the largest element.
+#[test]
+fn streams_equal_separate_passes() {
+    const V: usize = 11;
+    const H: usize = 37; // more than one block of 32 rows, not a multiple of 4
+    const T: usize = 6;
+    const B: usize = 5;
+    let mut rng = Rng::new(8);
+    let mut params = Box::new(Params::<f64, V, H>::ZERO);
+    params.init_for(V, &mut rng).unwrap();
+    for x in params.tensors_mut().into_iter().flatten() {
+        *x += 0.3 * rng.normal(); // weights large enough for every term to count
+    }
+    let xs: [[usize; T]; B] =
+        core::array::from_fn(|_| core::array::from_fn(|_| (rng.uniform() * V as f64) as usize));
+    let targets: [[usize; T]; B] =
+        core::array::from_fn(|_| core::array::from_fn(|_| (rng.uniform() * V as f64) as usize));
+    let hprevs: [[f64; H]; B] =
+        core::array::from_fn(|_| core::array::from_fn(|_| rng.normal().tanh()));
+
+    let mut work = Box::new(BatchWorkspace::<f64, V, H, T, B>::ZERO);
+    let mut grads = Box::new(Params::<f64, V, H>::ZERO);
+    let losses = batch::forward(&params, V, &xs, &targets, &hprevs, &mut work).unwrap();
+    let hs = work.hs;
+    batch::backward(&params, V, &mut work, &targets, &hprevs, &mut grads).unwrap();
+
+    let mut sum = vec![0.0; Params::<f64, V, H>::COUNT];
+    for b in 0..B {
+        let mut one = Box::new(Workspace::<f64, V, H, T>::ZERO);
+        let mut g = Box::new(Params::<f64, V, H>::ZERO);
+        let loss = pass::forward(&params, V, &xs[b], &targets[b], &hprevs[b], &mut one).unwrap();
+        assert_eq!(loss.to_bits(), losses[b].to_bits(), "stream {b}'s loss");
+        for t in 0..T {
+            assert_eq!(one.hs[t].0, hs[t][b].0, "stream {b}'s h at step {t}");
+        }
+        pass::backward(&params, V, &mut one, &targets[b], &hprevs[b], &mut g).unwrap();
+        for t in 0..T {
+            assert_eq!(one.ps[t], work.ps[t][b], "stream {b}'s dy at step {t}");
+            assert_eq!(one.dhs[t], work.dhs[t][b], "stream {b}'s dhraw at step {t}");
+        }
+        for (s, x) in sum.iter_mut().zip(g.tensors().into_iter().flatten()) {
+            *s += x;
+        }
+    }
+    let batched = params_f64(&grads);
+    for (name, (a, b)) in ["all"].iter().zip([(&batched, &sum)]) {
+        let r = relative_to_largest(a, b);
+        assert!(r <= 1e-12, "{name}: {r:e}");
+    }
+}
+
+/// The engine's minibatch step against the teaching layer's, each step from
+/// the same state (f64, 4 streams).
+#[test]
+fn engine_step_equals_reference_step() {
+    let vocab = Vocab::<80>::from_text(MACBETH).unwrap();
+    let text = Text::new(&vocab, &MACBETH[..20_000]).unwrap();
+    let mut params = Box::new(Params::<f64, 80, 24>::ZERO);
+    params.init_for(vocab.len(), &mut Rng::new(5)).unwrap();
+    let mut fast = Box::new(BatchTrainer::<f64, 80, 24, 10, 4>::ZERO);
+    for n in 0..60 {
+        let mut reference = fast.clone();
+        let mut p_ref = params.clone();
+        let a = fast.step(&mut params, &text).unwrap();
+        let b = reference.step_reference(&mut p_ref, &text).unwrap();
+        assert!(relative_error(a, b) < 1e-12, "loss at step {n}: {a} vs {b}");
+        let r = relative_to_largest(&params_f64(&params), &params_f64(&p_ref));
+        assert!(r < 1e-10, "parameters at step {n}: {r:e}");
+        assert_eq!(fast.streams, reference.streams);
+        for (h, g) in fast.hprevs.iter().zip(&reference.hprevs) {
+            assert!(relative_to_largest(h, g) < 1e-12, "hprev at step {n}");
+        }
+        *params = (*p_ref).clone();
+        *fast = (*reference).clone();
+    }
+}
+
+/// Each stream reads its own part: a text of four runs of one letter each,
+/// cut into four parts, gives each stream windows of its own letter only.
+#[test]
+fn each_stream_reads_its_own_part() {
+    let source: String = ['a', 'b', 'c', 'd']
+        .iter()
+        .map(|c| c.to_string().repeat(40))
+        .collect();
+    let vocab = Vocab::<4>::from_text(&source).unwrap();
+    let text = Text::new(&vocab, &source).unwrap();
+    let mut params = Params::<f32, 4, 8>::new(&mut Rng::new(1));
+    let mut trainer = Box::new(BatchTrainer::<f32, 4, 8, 5, 4>::ZERO);
+    for _ in 0..30 {
+        trainer.step(&mut params, &text).unwrap();
+        for (t, step) in trainer.work.xs.iter().enumerate() {
+            assert_eq!(step, &[0, 1, 2, 3], "step {t}: every stream its own letter");
+        }
+    }
+    let starts: Vec<usize> = trainer.streams.iter().map(|s| s.start).collect();
+    assert_eq!(starts, [0, 40, 80, 120]);
+}
+
+/// G1 on the batched model: the averaged gradient against central
+/// differences of the mean window loss, for elements of every tensor.
+#[test]
+fn batched_gradients_match_central_differences() {
+    const V: usize = 7;
+    const H: usize = 9;
+    const T: usize = 5;
+    const B: usize = 3;
+    let mut rng = Rng::new(11);
+    let mut params = Params::<f64, V, H>::new(&mut rng);
+    for x in params.tensors_mut().into_iter().flatten() {
+        *x += 0.2 * rng.normal();
+    }
+    let xs: [[usize; T]; B] = core::array::from_fn(|b| core::array::from_fn(|t| (t + 2 * b) % V));
+    let targets: [[usize; T]; B] =
+        core::array::from_fn(|b| core::array::from_fn(|t| (t * 3 + b + 1) % V));
+    let hprevs: [[f64; H]; B] =
+        core::array::from_fn(|_| core::array::from_fn(|_| rng.normal().tanh()));
+    let mut work = Box::new(BatchWorkspace::<f64, V, H, T, B>::ZERO);
+    let mut grads = Params::<f64, V, H>::ZERO;
+    batch::forward(&params, V, &xs, &targets, &hprevs, &mut work).unwrap();
+    batch::backward(&params, V, &mut work, &targets, &hprevs, &mut grads).unwrap();
+    let mean_loss = |p: &Params<f64, V, H>| {
+        let mut cache = Cache::<f64, V, H, T>::ZERO;
+        (0..B)
+            .map(|b| forward(p, V, &xs[b], &targets[b], &hprevs[b], &mut cache).unwrap())
+            .sum::<f64>()
+            / B as f64
+    };
+    let eps = 1e-5;
+    let mut checked = 0;
+    for tensor in 0..5 {
+        let n = params.tensors()[tensor].len();
+        for index in (0..n).step_by(3) {
+            let analytic = grads.tensors()[tensor][index] / B as f64;
+            let original = params.tensors()[tensor][index];
+            params.tensors_mut()[tensor][index] = original + eps;
+            let plus = mean_loss(&params);
+            params.tensors_mut()[tensor][index] = original - eps;
+            let minus = mean_loss(&params);
+            params.tensors_mut()[tensor][index] = original;
+            let numerical = (plus - minus) / (2.0 * eps);
+            if analytic.abs() + numerical.abs() > 1e-8 {
+                let e = relative_error(analytic, numerical);
+                assert!(
+                    e < 1e-6,
+                    "tensor {tensor}[{index}]: {analytic} vs {numerical}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} elements checked");
+}
+
+#[test]
+fn a_text_too_short_for_the_streams_is_an_error() {
+    let vocab = Vocab::<8>::from_text("hello world").unwrap();
+    let text = Text::new(&vocab, "hello world").unwrap();
+    let mut params = Params::<f32, 8, 4>::ZERO;
+    let mut trainer = BatchTrainer::<f32, 8, 4, 4, 4>::ZERO;
+    let e = trainer.step(&mut params, &text).unwrap_err();
+    assert_eq!(
+        e,
+        Error::TextTooShortForStreams {
+            chars: 11,
+            streams: 4,
+            needed: 20
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "the text has 11 characters, too few for 4 streams: each reads its own part of \
+         the text and needs seq_length + 1 characters, 20 in all"
+    );
+    assert_eq!(trainer.steps, 0);
+}
+
+#[test]
+fn a_diverged_step_changes_nothing() {
+    let source = "abcabcabdabcabcabdabcabcabdabcabcabd";
+    let vocab = Vocab::<4>::from_text(source).unwrap();
+    let text = Text::new(&vocab, source).unwrap();
+    let mut params = Params::<f32, 4, 4>::new(&mut Rng::new(2));
+    let mut trainer = BatchTrainer::<f32, 4, 4, 3, 2>::ZERO;
+    trainer.step(&mut params, &text).unwrap();
+    params.by[0] = f32::NAN;
+    let (before_p, before_t) = (params.clone(), trainer.clone());
+    for reference in [false, true] {
+        let e = if reference {
+            trainer.step_reference(&mut params, &text)
+        } else {
+            trainer.step(&mut params, &text)
+        };
+        assert_eq!(e, Err(Error::Diverged { step: 2 }));
+        assert_eq!(trainer.steps, 1);
+        assert_eq!(trainer.streams, before_t.streams);
+        assert_eq!(trainer.hprevs, before_t.hprevs);
+        assert_eq!(trainer.adagrad.memory, before_t.adagrad.memory);
+        assert!(params.tensors()[1..4] == before_p.tensors()[1..4]);
+    }
+}
