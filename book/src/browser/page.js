@@ -46,15 +46,9 @@
         if (autorun) startAutorun();
         if (errorsCheck) worker.postMessage({ type: "errors" });
         break;
-      case "errors": {
-        const bad = m.cases.filter(([, got, want]) => !got.includes(want));
-        for (const [what, got] of m.cases) showError(`${what}: ${got}`);
-        $("selftest").textContent = bad.length
-          ? `selftest FAIL: ${bad.map(([what, got]) => `${what}: ${got}`).join("; ")}`
-          : `selftest ok: ${m.cases.length} kinds of bad input, each with the library's message`;
-        $("rnn-error").textContent = m.cases.map(([what, got]) => `${what}: ${got}`).join("\n");
+      case "errors":
+        checkErrors(m.cases);
         break;
-      }
       case "started":
         started = true;
         stale = false;
@@ -105,6 +99,27 @@
     }
     return `step ${m.steps}   smoothed loss ${m.loss.toFixed(4)} nats/char   ` +
       `${Math.round(m.charsPerSecond).toLocaleString("en")} chars/s` + (m.running ? "" : "   (paused)");
+  }
+
+  /** ?errors: the worker's cases, then the same through the controls, as a
+   * reader meets them: an empty text, then Start. */
+  async function checkErrors(cases) {
+    const bad = cases.filter(([, got, want]) => !got.includes(want));
+    $("rnn-preset").value = "";
+    $("rnn-text").value = "";
+    $("rnn-text").dispatchEvent(new Event("change"));
+    $("rnn-run").click();
+    let shown = "";
+    for (let i = 0; i < 100 && !shown.includes("the text is empty"); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      shown = $("rnn-error").hidden ? "" : $("rnn-error").textContent;
+    }
+    if (!shown.includes("the text is empty")) bad.push(["Start with an empty text", shown || "(no message)"]);
+    const lines = cases.map(([what, got]) => `${what}: ${got}`);
+    showError([...lines, `Start with an empty text: ${shown}`].join("\n"));
+    $("selftest").textContent = bad.length
+      ? `selftest FAIL: ${bad.map(([what, got]) => `${what}: ${got}`).join("; ")}`
+      : `selftest ok: ${cases.length + 1} kinds of bad input, each with the library's message`;
   }
 
   function showError(text) {

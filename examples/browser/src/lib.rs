@@ -60,6 +60,8 @@ pub trait Session: Send {
 /// One compiled shape: V = capacity, H = hidden size, T = `seq_length`.
 struct Model<const V: usize, const H: usize, const T: usize> {
     text: String,
+    /// The text's length in characters.
+    chars: usize,
     vocab: Vocab<V>,
     params: Box<Params<f32, V, H>>,
     trainer: Box<Trainer<f32, V, H, T>>,
@@ -73,7 +75,9 @@ const FIRST_LOSSES: usize = 5;
 impl<const V: usize, const H: usize, const T: usize> Model<V, H, T> {
     fn new(text: String, seed: u64, learning_rate: f64) -> Result<Self, Error> {
         let vocab = Vocab::<V>::from_text(&text)?;
-        Text::new(&vocab, &text)?.check_window_fits::<T>()?;
+        let checked = Text::new(&vocab, &text)?;
+        checked.check_window_fits::<T>()?;
+        let chars = checked.len();
         let mut rng = Rng::new(seed);
         let mut params = Box::new(Params::ZERO);
         params.init_for(vocab.len(), &mut rng)?;
@@ -81,6 +85,7 @@ impl<const V: usize, const H: usize, const T: usize> Model<V, H, T> {
         trainer.adagrad.set_learning_rate(learning_rate)?;
         Ok(Model {
             text,
+            chars,
             vocab,
             params,
             trainer,
@@ -145,11 +150,17 @@ impl<const V: usize, const H: usize, const T: usize> Session for Model<V, H, T> 
     // ANCHOR: inspect
     fn inspect(&self, n: usize, hs: &mut Vec<f32>, ps: &mut Vec<f32>) -> Result<String, Error> {
         let vocab_size = self.vocab.len();
-        let from = &self.text[self.trainer.byte_position()..];
-        let chars: String = from.chars().take(n.min(MAX_INSPECT)).collect();
+        // Where the next training step reads: from the trainer's place and
+        // state, unless that step goes back to the start with h = 0.
+        let tr = &self.trainer;
+        let (byte, mut h) = if tr.steps == 0 || tr.position + T + 1 >= self.chars {
+            (0, [0.0; H])
+        } else {
+            (tr.byte_position(), tr.hprev)
+        };
+        let chars: String = self.text[byte..].chars().take(n.min(MAX_INSPECT)).collect();
         hs.clear();
         ps.clear();
-        let mut h = self.trainer.hprev;
         for c in chars.chars() {
             // F0–F3, the teaching layer's functions, one character at a time.
             let h_prev = h;
@@ -365,6 +376,7 @@ pub extern "C" fn start(hidden: u32, seq_length: u32, seed: u32, learning_rate: 
             Ok(s) => {
                 st.output = s.symbols();
                 st.session = Some(s);
+                st.input.clear(); // the model has its own copy
                 0
             }
             Err(e) => {
