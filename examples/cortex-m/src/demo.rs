@@ -1,90 +1,25 @@
-//! The microcontroller demo itself, shared by the Cortex-M and RISC-V crates:
-//! train "hello", then a Macbeth soliloquy, on the chip, and check the budgets.
+//! The microcontroller demo, shared by the Cortex-M and RISC-V crates: train
+//! "hello" (`hello.rs`), then a Macbeth soliloquy, on the chip, and check the
+//! budgets.
 //!
 //! Everything here is `no_std` and allocation-free; each board crate supplies
 //! the statics, a console and a clock.
 
 use core::fmt::Write;
 
+use crate::hello::{self, Fixed, Hello, Model, train_step};
 use crate::stack;
 
-use min_char_rnn::engine::pass;
-use min_char_rnn::{Error, Params, Pick, Rng, Sampler, Text, Trainer, Vocab, loss_fun};
+use min_char_rnn::{Pick, Rng, Sampler, Text, Vocab};
 
-/// A model and everything needed to train it, in one block of memory.
-pub struct Model<const V: usize, const H: usize, const T: usize> {
-    /// The weights.
-    pub params: Params<f32, V, H>,
-    /// Gradients, Adagrad memory, the teaching layer's cache, the engine's
-    /// workspace, `hprev`.
-    pub trainer: Trainer<f32, V, H, T>,
-}
-
-impl<const V: usize, const H: usize, const T: usize> Model<V, H, T> {
-    /// All zeros: lands in `.bss`, costs no flash.
-    pub const ZERO: Self = Model {
-        params: Params::ZERO,
-        trainer: Trainer::ZERO,
-    };
-
-    /// Bytes of RAM this model occupies.
-    pub const BYTES: usize = core::mem::size_of::<Self>();
-
-    /// The crate's documented formula (README, "Memory"), before padding (less than
-    /// 16 bytes for each of the five 16-byte aligned pieces: three `Params`, the
-    /// engine's workspace, the trainer itself): parameters s·P, trainer
-    /// s·(2P + T·(3H + 2V) + H·(H + V) + H) + w·(2T + 2) + 24, with s = 4
-    /// (f32) and w = 4 (a 32-bit `usize`).
-    pub const FORMULA: usize = {
-        let p = 2 * V * H + H * H + H + V;
-        let w = core::mem::size_of::<usize>();
-        4 * p + 4 * (2 * p + T * (3 * H + 2 * V) + H * (H + V) + H) + w * (2 * T + 2) + 24
-    };
-}
-
-/// One training step: by the engine, or with the `textbook` feature by the
-/// teaching layer (`Trainer::step_reference`), which needs less flash.
-fn train_step<const V: usize, const H: usize, const T: usize>(
-    m: &mut Model<V, H, T>,
-    text: &Text<'_, V>,
-) -> Result<f32, Error> {
-    if cfg!(feature = "textbook") {
-        m.trainer.step_reference(&mut m.params, text)
-    } else {
-        m.trainer.step(&mut m.params, text)
-    }
-}
-
-/// "hello": V = 4 symbols, H = 12 hidden units, T = 4 steps per window.
-pub type Hello = Model<4, 12, 4>;
 /// The "To-morrow, and to-morrow" soliloquy: V = 37, H = 48, T = 25.
 pub type Tomorrow = Model<37, 48, 25>;
 
 /// Macbeth V.5, baked into flash: 406 characters, 37 distinct.
 pub const TOMORROW: &str = include_str!("tomorrow.txt");
 
-/// RAM budgets, state plus peak stack: the smallest Cortex-M0+/M4 parts have 8 KiB,
-/// common mid-range parts 128 KiB.
-pub const HELLO_BUDGET: usize = 8 * 1024;
-/// See [`HELLO_BUDGET`].
+/// RAM budget, state plus peak stack: common mid-range parts have 128 KiB.
 pub const TOMORROW_BUDGET: usize = 128 * 1024;
-
-/// A float printed with `d` decimals by integer arithmetic: `core`'s float
-/// formatting needs kilobytes of stack, which would dwarf the "hello" model.
-struct Fixed(f32, u32);
-
-impl core::fmt::Display for Fixed {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let Fixed(x, d) = *self;
-        if !x.is_finite() {
-            return f.write_str("non-finite");
-        }
-        let scale = 10u32.pow(d);
-        let v = (x.abs() * scale as f32 + 0.5) as u32;
-        let sign = if x < 0.0 { "-" } else { "" };
-        write!(f, "{sign}{}.{:0w$}", v / scale, v % scale, w = d as usize)
-    }
-}
 
 /// Runs both demos; returns `true` if both learned and fit their budgets.
 pub fn run(
@@ -94,35 +29,8 @@ pub fn run(
     tomorrow: &mut Tomorrow,
 ) -> bool {
     let t0 = clock_cs();
-    let mut ok = true;
-
-    let top = stack::paint();
-    let learned = train_hello(out, hello);
-    let peak = stack::peak(top);
-    ok &= learned
-        & report(
-            out,
-            "hello",
-            Hello::BYTES,
-            Hello::FORMULA,
-            peak,
-            HELLO_BUDGET,
-        );
-    ok &= layers_agree(out, hello);
-
-    let top = stack::paint();
-    let learned = train_tomorrow(out, tomorrow);
-    let peak = stack::peak(top);
-    ok &= learned
-        & report(
-            out,
-            "tomorrow",
-            Tomorrow::BYTES,
-            Tomorrow::FORMULA,
-            peak,
-            TOMORROW_BUDGET,
-        );
-
+    let mut ok = hello::run(out, &clock_cs, hello);
+    ok &= run_tomorrow(out, tomorrow);
     let cs = clock_cs().wrapping_sub(t0);
     let _ = writeln!(
         out,
@@ -133,122 +41,20 @@ pub fn run(
     ok
 }
 
-fn report(
-    out: &mut impl Write,
-    name: &str,
-    state: usize,
-    formula: usize,
-    stack: usize,
-    budget: usize,
-) -> bool {
-    let total = state + stack;
-    let fits = total <= budget && state >= formula && state < formula + 5 * 16;
-    let _ = writeln!(
-        out,
-        "[{name}] RAM: state {state} B (formula {formula} B + {} B padding) + peak stack \
-         {stack} B = {total} B of a {budget} B budget: {}",
-        state - formula.min(state),
-        if fits { "fits" } else { "DOES NOT FIT" }
-    );
-    fits
-}
-
-#[inline(never)] // so that its stack is its own, measured apart from the other demo
-fn train_hello(out: &mut impl Write, m: &mut Hello) -> bool {
-    let Ok(vocab) = Vocab::<4>::from_text("hello") else {
-        return false;
-    };
-    let Ok(text) = Text::new(&vocab, "hello") else {
-        return false;
-    };
-    let mut rng = Rng::new(42);
-    m.params.init(&mut rng);
-    m.trainer.reset();
-    let mut loss = f32::INFINITY;
-    for step in 1..=300 {
-        loss = match train_step(m, &text) {
-            Ok(loss) => loss,
-            Err(e) => {
-                let _ = writeln!(out, "[hello] error: {e}");
-                return false;
-            }
-        };
-        if step == 1 || step % 100 == 0 {
-            let _ = writeln!(out, "[hello] step {step:>3}  loss {}", Fixed(loss, 4));
+/// Trains the soliloquy with its stack painted and reports its RAM; `true`
+/// if it learned and fit.
+fn run_tomorrow(out: &mut impl Write, m: &mut Tomorrow) -> bool {
+    let painted = match stack::paint(TOMORROW_BUDGET - Tomorrow::BYTES.min(TOMORROW_BUDGET)) {
+        Ok(painted) => painted,
+        Err(refused) => {
+            let _ = writeln!(out, "[tomorrow] {refused}");
+            return false;
         }
-    }
-    let mut word = [' '; 5];
-    word[0] = 'h';
-    if let Ok(s) = Sampler::new(&m.params, &vocab, &mut rng, "h", Pick::Argmax) {
-        for (slot, c) in word[1..].iter_mut().zip(s) {
-            *slot = c;
-        }
-    }
-    let _ = write!(out, "[hello] from 'h' the model writes: ");
-    for c in word {
-        let _ = out.write_char(c);
-    }
-    let _ = writeln!(out);
-    word == ['h', 'e', 'l', 'l', 'o'] && loss < 0.05
-}
-
-/// The engine and the teaching layer on the chip, built without `std` (no
-/// fused multiply-add, Newton's 1/√x in Adagrad): one window of the trained
-/// model by both, the loss and every gradient within 1e-5. Absolute, not
-/// relative: a trained model has p ≈ 1 for the right symbol, so the loss
-/// −ln p ≈ 1 − p and dy = p − 1 are small and carry the rounding of p
-/// itself, an ulp of 1 (6e-8), whatever their size.
-/// (Run after the RAM report: it is a test, not part of training.)
-#[inline(never)]
-fn layers_agree<const H: usize, const T: usize>(
-    out: &mut impl Write,
-    m: &mut Model<4, H, T>,
-) -> bool {
-    let (Ok(vocab), mut xs, mut targets) = (Vocab::<4>::from_text("hello"), [0; T], [0; T]) else {
-        return false;
     };
-    let Ok(text) = Text::new(&vocab, "hello") else {
-        return false;
-    };
-    if text.window(0, &mut xs, &mut targets).is_none() {
-        return false;
-    }
-    let (n, hprev, tr) = (text.vocab().len(), [0.0; H], &mut m.trainer);
-    let mut grads = Params::<f32, 4, H>::ZERO;
-    let (Ok(a), Ok(b)) = (
-        loss_fun(
-            &m.params,
-            n,
-            &xs,
-            &targets,
-            &hprev,
-            &mut tr.cache,
-            &mut grads,
-        ),
-        pass::forward(&m.params, n, &xs, &targets, &hprev, &mut tr.work),
-    ) else {
-        return false;
-    };
-    if pass::backward(&m.params, n, &mut tr.work, &targets, &hprev, &mut tr.grads).is_err() {
-        return false;
-    }
-    let mut worst = (a - b).abs(); // the loss, in nats
-    for (fast, reference) in tr.grads.tensors().iter().zip(grads.tensors()) {
-        for (x, y) in fast.iter().zip(reference) {
-            worst = worst.max((x - y).abs());
-        }
-    }
-    let agree = worst <= 1e-5;
-    let _ = writeln!(
-        out,
-        "[hello] engine and teaching layer, one window: loss {} and {}, loss and gradients \
-         within {} millionths ({})",
-        Fixed(a, 4),
-        Fixed(b, 4),
-        Fixed(worst * 1e6, 2),
-        if agree { "equal" } else { "NOT EQUAL" }
-    );
-    agree
+    let learned = train_tomorrow(out, m);
+    let peak = stack::peak(&painted);
+    let (state, formula) = (Tomorrow::BYTES, Tomorrow::FORMULA);
+    learned & hello::report(out, "tomorrow", state, formula, peak, TOMORROW_BUDGET)
 }
 
 #[inline(never)]

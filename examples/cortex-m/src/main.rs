@@ -6,6 +6,7 @@
 
 mod board;
 mod demo;
+mod hello;
 mod stack;
 
 use board::{clock_cs, exit};
@@ -16,7 +17,7 @@ use panic_semihosting as _; // a panic prints its message and exits QEMU with 1
 // The models live in .bss: all zeros, so they cost no flash and are never
 // built on the stack (`cortex_m::singleton!` would build its value on the
 // stack and copy it from a zero image in flash).
-static mut HELLO: demo::Hello = demo::Hello::ZERO;
+static mut HELLO: hello::Hello = hello::Hello::ZERO;
 static mut TOMORROW: demo::Tomorrow = demo::Tomorrow::ZERO;
 
 #[entry]

@@ -7,6 +7,8 @@
 
 #[path = "../../cortex-m/src/demo.rs"]
 mod demo;
+#[path = "../../cortex-m/src/hello.rs"]
+mod hello;
 #[path = "../../cortex-m/src/stack.rs"]
 mod stack;
 
@@ -19,7 +21,7 @@ fn clock_cs() -> u32 {
 }
 
 // In .bss: all zeros, no flash image, never on the stack.
-static mut HELLO: demo::Hello = demo::Hello::ZERO;
+static mut HELLO: hello::Hello = hello::Hello::ZERO;
 static mut TOMORROW: demo::Tomorrow = demo::Tomorrow::ZERO;
 
 #[riscv_rt::entry]

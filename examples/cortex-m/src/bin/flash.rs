@@ -38,15 +38,29 @@ const SEED: u64 = 1;
 const PICK: Pick = Pick::Sample { temperature: 0.8 };
 /// Characters sampled again, unprinted, to measure the speed.
 const TIMED: usize = 2000;
+/// The stack painted to measure the peak: the sampler needs a few KiB.
+const STACK_BUDGET: usize = 16 * 1024;
 
 #[entry]
 fn main() -> ! {
     let Ok(mut out) = hio::hstdout() else {
         exit(false)
     };
-    let top = stack::paint();
+    let painted = match stack::paint(STACK_BUDGET) {
+        Ok(painted) => painted,
+        Err(refused) => {
+            let _ = writeln!(out, "[flash] {refused}");
+            exit(false)
+        }
+    };
     let ok = sample(&mut out);
-    let peak = stack::peak(top);
+    let Some(peak) = stack::peak(&painted) else {
+        let _ = writeln!(
+            out,
+            "[flash] the stack used all of its {STACK_BUDGET} B, or more"
+        );
+        exit(false)
+    };
     let _ = writeln!(
         out,
         "[flash] model in flash: {} B of parameters (V = {}, H = {}); RAM: peak stack \
