@@ -6,12 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet --example train --example sample
-train=target/debug/examples/train
-sample=target/debug/examples/sample
+train=$PWD/target/debug/examples/train
+sample=$PWD/target/debug/examples/sample
 dir=$(mktemp -d)
 logs=$(mktemp -d)
 trap 'rm -rf "$dir" "$logs"' EXIT
 head -c 20000 examples/data/macbeth.txt > "$dir/text.txt"
+# The runs write their default checkpoints in the current folder: $dir.
+cd "$dir"
 fail() { echo "train-cli: FAILED: $*" >&2; exit 1; }
 
 # expect_refusal DESCRIPTION MESSAGE-PART COMMAND...: exits non-zero at once,
@@ -25,13 +27,23 @@ expect_refusal() {
   grep -qF -- "$message" "$logs/out.log" || { cat "$logs/out.log"; fail "$what: no '$message'"; }
   after=$(ls -l --time-style=+%s.%N "$dir" | md5sum)
   [ "$before" = "$after" ] || fail "$what: a file changed"
-  echo "ok: $what: $(tail -n 1 "$logs/out.log")"
+  echo "ok: $what: $(grep -F -- "$message" "$logs/out.log" | head -n 1 | cut -c1-300)"
+}
+
+# expect_output DESCRIPTION MESSAGE-PART COMMAND...: exits 0 and prints MESSAGE-PART.
+expect_output() {
+  local what=$1 message=$2
+  shift 2
+  "$@" > "$logs/out.log" 2>&1 || { cat "$logs/out.log"; fail "$what: exited non-zero"; }
+  grep -qF -- "$message" "$logs/out.log" || { cat "$logs/out.log"; fail "$what: no '$message'"; }
+  echo "ok: $what: $(grep -F -- "$message" "$logs/out.log" | head -n 1 | cut -c1-300)"
 }
 
 "$train" "$dir/text.txt" --steps 200 --checkpoint "$dir/old.ckpt" --sample-every 100 > /dev/null
 old=$(md5sum < "$dir/old.ckpt")
 
-expect_refusal "an existing checkpoint, no --resume" "exists, and this run does not start from it" \
+expect_refusal "an existing checkpoint, no --resume" \
+  "exists (a checkpoint at step 200, H = 100, T = 25), and this run starts afresh" \
   "$train" "$dir/text.txt" --steps 10 --checkpoint "$dir/old.ckpt"
 expect_refusal "--checkpoint is the training text" "names the training text" \
   "$train" "$dir/text.txt" --steps 10 --checkpoint "$dir/text.txt"
@@ -50,15 +62,87 @@ expect_refusal "a learning rate f32 rounds to 0 (1e-50)" "that f32 can hold" \
   "$train" "$dir/text.txt" --steps 10 --lr 1e-50
 [ "$old" = "$(md5sum < "$dir/old.ckpt")" ] || fail "old.ckpt changed"
 
-# Resuming from a checkpoint may write it; --force may replace it.
-"$train" "$dir/text.txt" --steps 300 --resume "$dir/old.ckpt" --checkpoint "$dir/old.ckpt" > /dev/null
+# The loss history survives a resume: the resumed run's history and plot
+# start at step 1, not at the step it resumed from.
+"$train" "$dir/text.txt" --steps 300 --resume "$dir/old.ckpt" --sample-every 100 \
+  --plot "$dir/old.svg" > /dev/null
+csv=$dir/old.history.csv
+[ "$(grep -v '^#' "$csv" | sed -n 2p)" = "1,4.143135,," ] || { cat "$csv"; fail "history: no step 1"; }
+[ "$(grep -c '^[0-9]*,,' "$csv")" = 3 ] || { cat "$csv"; fail "history: not 3 validations"; }
+[ "$(grep -c '^200,' "$csv")" = 2 ] || { cat "$csv"; fail "history: step 200 twice or lost"; }
+grep -q '^300,,' "$csv" || { cat "$csv"; fail "history: no validation at step 300"; }
+grep -q '>0</text>' "$dir/old.svg" && grep -q '>300</text>' "$dir/old.svg" \
+  || fail "the resumed run's plot does not span steps 0 to 300"
+echo "ok: a resumed run keeps the loss history from step 1 (and plots it)"
+# A history ahead of its checkpoint (a run stopped between the two saves) is
+# cut back to the checkpoint's step on resume.
+cp "$dir/old.ckpt" "$dir/ahead.ckpt"
+{ cat "$csv"; echo "400,9.0,,"; } > "$dir/ahead.history.csv"
+"$train" "$dir/text.txt" --steps 300 --resume "$dir/ahead.ckpt" > /dev/null
+! grep -q '^400,' "$dir/ahead.history.csv" || fail "history: step 400 kept at step 300"
+echo "ok: a history ahead of its checkpoint is cut back on resume"
+
+# --force may replace a checkpoint, and the saved files load.
 "$train" "$dir/text.txt" --steps 20 --checkpoint "$dir/old.ckpt" --force > /dev/null
 "$sample" "$dir/old.ckpt" --length 10 > /dev/null
-echo "ok: --resume and --force write the checkpoint, and it loads"
+"$sample" "$dir/old.best.ckpt" --length 10 > /dev/null
+echo "ok: --resume and --force write the checkpoint, the best checkpoint too, and they load"
+
+# The default checkpoint: TEXT's name with .ckpt, in the current folder, and
+# a second run refuses to replace it, saying how to continue or replace.
+expect_output "a default checkpoint" "saving: text.ckpt every 1000 steps" \
+  "$train" "$dir/text.txt" --steps=30
+[ -f text.ckpt ] && [ -f text.best.ckpt ] && [ -f text.history.csv ] \
+  || fail "default names: $(ls)"
+expect_refusal "the same command twice" "add --resume text.ckpt; to start afresh" \
+  "$train" "$dir/text.txt" --steps=30
+expect_output "--resume alone saves where it resumed from" "saved text.ckpt at step 40" \
+  "$train" "$dir/text.txt" --steps=40 --resume=text.ckpt
+
+# A diverged run stops with an error and leaves the last checkpoint as it was.
+"$train" "$dir/text.txt" --steps 30 --checkpoint div.ckpt > /dev/null
+good=$(md5sum < div.ckpt)
+if "$train" "$dir/text.txt" --lr 3e38 --steps 100 --checkpoint div.ckpt --force \
+  > "$logs/out.log" 2>&1; then fail "a diverged run exited 0"; fi
+grep -qF "training diverged at step 2" "$logs/out.log" || { cat "$logs/out.log"; fail "no divergence message"; }
+[ "$good" = "$(md5sum < div.ckpt)" ] || fail "divergence: the checkpoint changed"
+"$sample" div.ckpt --length 10 > /dev/null || fail "divergence: the last checkpoint does not load"
+echo "ok: divergence: $(tail -n 1 "$logs/out.log")"
+
+# Texts that are not UTF-8, and texts with a byte-order mark or CRLF.
+printf '\xff\xfeh\x00i\x00\n\x00' > utf16.txt
+expect_refusal "a UTF-16 text" "is UTF-16 (little-endian: it starts with the byte-order mark FF FE)" \
+  "$train" utf16.txt --checkpoint u.ckpt
+printf 'line one\nGy\xf5r\n' > latin2.txt
+expect_refusal "an ISO-8859-2 text" \
+  "byte 11 (line 2, column 3, after \"Gy\") is 0xF5, which cannot occur there in UTF-8" \
+  "$train" latin2.txt --checkpoint l.ckpt
+grep -qF 'iconv -f ENCODING -t UTF-8 latin2.txt > latin2.utf8.txt' "$logs/out.log" || fail "no iconv advice"
+{ printf '\xef\xbb\xbf'; cat text.txt; echo; } | sed 's/$/\r/' > crlf.txt
+expect_output "a BOM and CRLF line ends are reported" "2 symbols of the vocabulary come from them" \
+  "$train" crlf.txt --steps 1 --checkpoint crlf.ckpt
+expect_output "--normalize removes them" "--normalize: removed the byte-order mark and made" \
+  "$train" crlf.txt --steps 1 --checkpoint norm.ckpt --normalize
+grep -qF "vocabulary: 63 symbols" "$logs/out.log" || fail "--normalize: not text.txt's 63 symbols"
+
+# Any text: more distinct characters than 256 train with capacity 1024, and
+# --top-chars keeps the most frequent.
+python3 -c "print(''.join(map(chr, range(0x4e00, 0x4e00 + 410))) * 3)" > cjk.txt
+expect_output "410 distinct characters" "vocabulary: 411 symbols (capacity V = 1024)" \
+  "$train" cjk.txt --steps 2 --checkpoint cjk.ckpt
+expect_output "--top-chars" "kept the 50 most frequent of 411 distinct characters" \
+  "$train" cjk.txt --steps 2 --top-chars 50 --checkpoint top.ckpt
+grep -qF "vocabulary: 51 symbols (capacity V = 96)" "$logs/out.log" || fail "--top-chars: not 51 symbols"
+
+# The flag parser: -V, --version, -h.
+"$train" -V | grep -qx "train (min-char-rnn [0-9.]*)" || fail "train -V"
+"$sample" --version | grep -qx "sample (min-char-rnn [0-9.]*)" || fail "sample --version"
+"$train" -h | grep -qF "Without --steps or --minutes it trains until" || fail "train -h"
+echo "ok: -V, --version, -h"
 
 # SIGTERM and SIGHUP save like Ctrl-C.
 for signal in TERM HUP INT; do
-  rm -f "$dir/sig.ckpt"
+  rm -f "$dir"/sig.*
   # --steps near u64::MAX: the progress line's arithmetic must not overflow.
   "$train" "$dir/text.txt" --checkpoint "$dir/sig.ckpt" --sample-every 1000000 \
     --steps 10000000000000000000 > "$logs/sig.log" 2>&1 &

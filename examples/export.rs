@@ -13,6 +13,7 @@ mod common;
 
 use std::fmt::Write as _;
 
+use common::Args;
 use min_char_rnn::{CheckpointHeader, Params, Vocab, load_model};
 
 const USAGE: &str = "\
@@ -21,17 +22,16 @@ usage: cargo run --release --example export -- CHECKPOINT OUT.rs
 Writes the model of CHECKPOINT (an f32 checkpoint of the train example) as
 Rust source: `pub static MODEL: Params<f32, V, H>`, `pub static SYMBOLS:
 [char; N]` (the vocabulary) and `pub static HPREV: [f32; H]` (the hidden state
-training ended in, where sampling starts).";
+training ended in, where sampling starts).
+
+options:
+  -h, --help     this help
+  -V, --version  the version";
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return;
-    }
-    let [checkpoint, out] = args.as_slice() else {
-        eprintln!("export: error: give a checkpoint and an output file\n\n{USAGE}");
-        std::process::exit(2)
+    let args = Args::parse("export", USAGE, &[], &[]);
+    let [checkpoint, out] = args.positional() else {
+        args.fail("give a checkpoint and an output file")
     };
     let result = run(checkpoint, out);
     if let Err(e) = result {

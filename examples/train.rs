@@ -2,9 +2,11 @@
 //! checkpoints and a loss plot.
 //!
 //!     cargo run --release --example train -- examples/data/shakespeare.txt --minutes 5 \
-//!         --checkpoint shakespeare.ckpt --plot loss.svg
+//!         --plot loss.svg
 //!
-//! Ctrl-C stops after the current step and still writes the checkpoint and plot.
+//! Saves `shakespeare.ckpt` (and `shakespeare.best.ckpt`, the lowest
+//! validation loss, and `shakespeare.history.csv`, every loss measured) in the
+//! current folder. Ctrl-C stops after the current step and still saves.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -13,56 +15,139 @@ mod plot;
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use common::{Args, check_range, duration};
+use common::progress::{Field, Status, fit};
+use common::{Args, PLACEHOLDER, check_range, duration};
 use min_char_rnn::engine::{Workspace, pass::forward};
 use min_char_rnn::{
-    CheckpointHeader, Params, Pick, Rng, Sampler, Text, Trainer, Vocab, checkpoint_size,
+    CheckpointHeader, Error, Params, Pick, Rng, Sampler, Text, Trainer, Vocab, checkpoint_size,
     load_checkpoint, save_checkpoint,
 };
+use plot::{History, Point};
 
 const USAGE: &str = "\
-usage: cargo run --release --example train -- PATH [options]
+usage: cargo run --release --example train -- TEXT [options]
 
-Trains a character-level RNN on the UTF-8 text in PATH (the last 5% is held
-out for validation).
+Trains a character-level RNN on the UTF-8 text in the file TEXT (the last 5%
+is held out for validation). Without --steps or --minutes it trains until
+Ctrl-C (or SIGTERM, SIGHUP), which stops after the current step and saves.
 
-options:
-  --hidden H          hidden size: 32, 64, 100, 128, 256 or 512 (default 100)
-  --seq T             seq_length, characters per window: 25 or 50 (default 25)
-  --lr RATE           Adagrad learning rate (default 0.1; a --resume keeps its own)
-  --steps N           stop at step N (counting steps before a --resume)
-  --minutes M         stop after M minutes of this run
-  --seed S            seed for initial weights and sampling (default 42)
-  --checkpoint FILE   write a checkpoint to FILE every K steps, at the end, and on
-                      Ctrl-C, SIGTERM or SIGHUP; an existing FILE is refused unless
-                      the run resumes from it or --force is given
-  --resume FILE       continue from a checkpoint (its H and T win over --hidden, --seq)
-  --force             let --checkpoint replace an existing file this run did not
-                      start from
-  --sample-every K    sample 200 characters and measure validation loss every K steps
-                      (default 1000)
-  --plot FILE.svg     write training and validation loss against steps as SVG";
+Every --sample-every steps and at the end it writes, in the current folder
+unless --checkpoint says otherwise (for TEXT = data/poems.txt):
+  poems.ckpt          the checkpoint, to --resume from or to sample
+  poems.best.ckpt     the checkpoint with the lowest validation loss so far
+  poems.history.csv   every loss measured, across --resume, for the plot
+A run that does not start from an existing checkpoint refuses to replace it:
+give --resume poems.ckpt to continue it, or --force to start afresh.
 
-/// Set by Ctrl-C, or when standard output goes away (`train … | head`): either
-/// way, training stops after the current step and saves what it has.
+options [default]:
+  --steps N           stop at step N, counting the steps before a --resume
+                      [none: train until Ctrl-C]
+  --minutes M         stop after M minutes of this run [none]
+  --checkpoint FILE   where to save [TEXT's name with .ckpt; with --resume, the
+                      file resumed]; the best and the history go beside it
+  --resume FILE       continue from a checkpoint (its H, T and learning rate win)
+  --force             replace a checkpoint this run does not start from
+  --hidden H          hidden size: 32, 64, 100, 128, 256 or 512 [100]; for a text
+                      of more than 256 distinct characters, 100, 256 or 512
+  --seq T             characters per window (seq_length): 25 or 50 [25]
+  --lr RATE           Adagrad learning rate [0.1]
+  --seed S            seed for the initial weights and the samples [42]
+  --sample-every K    every K steps: print a 200-character sample, measure the
+                      validation loss and save [1000]
+  --valid-chars N|all validate on the first N held-out characters, the same
+                      ones each time [10000]; on all of them at the end
+  --plot FILE.svg     draw the whole run's loss curves as SVG [none]
+  --normalize         remove a UTF-8 byte-order mark; end lines with \\n, not \\r\\n
+  --top-chars N       keep the N most frequent characters and write every other
+                      one as \u{FFFD} (U+FFFD), for texts with more than 1024 distinct
+                      characters [keep all]
+  -h, --help          this help
+  -V, --version       the version";
+
+/// Set by Ctrl-C, SIGTERM or SIGHUP, or when standard output goes away
+/// (`train … | head`): either way, training stops after the current step and
+/// saves what it has.
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// `print!` that, instead of panicking when nobody reads the output any more,
-/// asks training to stop cleanly.
-macro_rules! sayln {
-    () => { say!("\n") };
-    ($($arg:tt)*) => {{ say!($($arg)*); say!("\n") }};
+fn stopping() -> bool {
+    STOP.load(Ordering::SeqCst)
 }
 
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        let mut out = std::io::stdout().lock();
-        if write!(out, $($arg)*).and_then(|()| out.flush()).is_err() {
-            STOP.store(true, Ordering::SeqCst);
+/// Writes to standard output; instead of panicking when nobody reads it any
+/// more, asks training to stop cleanly.
+fn out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        STOP.store(true, Ordering::SeqCst);
+    }
+}
+
+/// What goes to the terminal: lines that stay, and on a terminal one status
+/// line at the bottom that is redrawn in place and always fits its width.
+struct Screen {
+    status: Option<Status>,
+}
+
+impl Screen {
+    fn new() -> Self {
+        Screen {
+            status: std::io::stdout().is_terminal().then(Status::new),
         }
-    }};
+    }
+
+    fn tty(&self) -> bool {
+        self.status.is_some()
+    }
+
+    /// A line that stays (the status line, if shown, is erased first).
+    fn line(&mut self, text: &str) {
+        match &mut self.status {
+            Some(s) if s.showing => {
+                s.showing = false;
+                out(&format!("\r\x1b[2K{text}\n"));
+            }
+            _ => out(&format!("{text}\n")),
+        }
+    }
+
+    /// Redraws the status line if it is due (terminals only).
+    fn status(&mut self, fields: impl FnOnce() -> Vec<Field>) {
+        if let Some(s) = &mut self.status {
+            if s.due() {
+                let line = s.line(&fields());
+                out(&line);
+            }
+        }
+    }
+
+    /// A line that stays, fitted to the terminal's width like the status line.
+    fn fitted(&mut self, fields: &[Field]) {
+        let line = match &mut self.status {
+            Some(s) => fit(fields, s.width()),
+            None => fields
+                .iter()
+                .map(|f| f.long.as_str())
+                .collect::<Vec<_>>()
+                .join("  "),
+        };
+        self.line(&line);
+    }
+
+    /// Erases the status line.
+    fn clear(&mut self) {
+        if let Some(s) = &mut self.status {
+            if s.showing {
+                s.showing = false;
+                out("\r\x1b[2K");
+            }
+        }
+    }
 }
 
 struct Config {
@@ -73,11 +158,52 @@ struct Config {
     steps: Option<u64>,
     minutes: Option<f64>,
     seed: u64,
-    checkpoint: Option<String>,
+    out: Outputs,
     resume: Option<(String, Vec<u8>)>,
     sample_every: u64,
+    valid_chars: Option<usize>,
     plot: Option<String>,
     force: bool,
+    normalize: bool,
+    top_chars: Option<usize>,
+}
+
+/// The files a run writes beside each other.
+struct Outputs {
+    /// The checkpoint.
+    checkpoint: String,
+    /// Whether it is the default name, not given by --checkpoint.
+    default: bool,
+    /// The checkpoint with the lowest validation loss.
+    best: String,
+    /// The loss history, CSV.
+    history: String,
+}
+
+impl Outputs {
+    /// `x.ckpt` -> `x.best.ckpt`, `x.history.csv`; `x.bin` -> `x.bin.best.ckpt`, ….
+    fn beside(checkpoint: String, default: bool) -> Self {
+        let base = checkpoint
+            .strip_suffix(".ckpt")
+            .unwrap_or(&checkpoint)
+            .to_string();
+        Outputs {
+            best: format!("{base}.best.ckpt"),
+            history: format!("{base}.history.csv"),
+            checkpoint,
+            default,
+        }
+    }
+}
+
+/// `data/poems.txt` -> `poems.ckpt`, in the current folder.
+fn default_checkpoint(text: &str) -> String {
+    let stem = std::path::Path::new(text)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "model".into());
+    format!("{stem}.ckpt")
 }
 
 fn config(args: &Args) -> Result<Config, String> {
@@ -112,6 +238,34 @@ fn config(args: &Args) -> Result<Config, String> {
             "must be a positive number",
         )?;
     }
+    let valid_chars = match args.get::<String>("valid-chars")?.as_deref() {
+        None => Some(10_000),
+        Some("all") => None,
+        Some(n) => Some(check_range(
+            "valid-chars",
+            n.parse::<usize>()
+                .map_err(|e| format!("--valid-chars {n:?}: {e} (give a number or all)"))?,
+            |n| n >= 100,
+            "must be at least 100 (or all)",
+        )?),
+    };
+    let top_chars = match args.get::<usize>("top-chars")? {
+        Some(n) => Some(check_range(
+            "top-chars",
+            n,
+            |n| (1..common::CAPACITIES[common::CAPACITIES.len() - 1]).contains(&n),
+            &format!(
+                "must be 1 to {} (the placeholder makes one more symbol)",
+                common::CAPACITIES[common::CAPACITIES.len() - 1] - 1
+            ),
+        )?),
+        None => None,
+    };
+    let out = match (args.get::<String>("checkpoint")?, &resume) {
+        (Some(file), _) => Outputs::beside(file, false),
+        (None, Some((file, _))) => Outputs::beside(file.clone(), false),
+        (None, None) => Outputs::beside(default_checkpoint(path), true),
+    };
     Ok(Config {
         path: path.clone(),
         hidden: check_range(
@@ -141,7 +295,7 @@ fn config(args: &Args) -> Result<Config, String> {
         steps,
         minutes,
         seed: args.get("seed")?.unwrap_or(42),
-        checkpoint: args.get("checkpoint")?,
+        out,
         resume,
         sample_every: check_range(
             "sample-every",
@@ -149,8 +303,11 @@ fn config(args: &Args) -> Result<Config, String> {
             |k| k > 0,
             "must be at least 1",
         )?,
+        valid_chars,
         plot: args.get("plot")?,
         force: args.has("force"),
+        normalize: args.has("normalize"),
+        top_chars,
     })
 }
 
@@ -174,43 +331,102 @@ fn resolved(path: &str) -> Result<std::path::PathBuf, String> {
     Ok(dir.join(name))
 }
 
+/// "(step 2000, H = 100, T = 25)" for a checkpoint file, or why it is not one.
+fn describe_checkpoint(path: &str) -> String {
+    match std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| CheckpointHeader::read(&b).map_err(|e| e.to_string()))
+    {
+        Ok(h) => format!(
+            "a checkpoint at step {}, H = {}, T = {}",
+            h.steps, h.hidden_size, h.seq_length
+        ),
+        Err(e) => format!("not a checkpoint this build reads: {e}"),
+    }
+}
+
 /// Checks the output files before any training, so that no run destroys an
-/// input or a previous checkpoint, or fails only at its first save: no output
-/// is the training text or another output, an existing checkpoint is replaced
-/// only if the run resumes from it or `--force` is given, and every output's
-/// folder can be written to.
+/// input or a previous run's files, or fails only at its first save: no
+/// output is the training text or another output, existing files of another
+/// run are replaced only with `--force`, and every output's folder can be
+/// written to.
 fn check_outputs(cfg: &Config) -> Result<(), String> {
     let text = resolved(&cfg.path)?;
     let resume = cfg.resume.as_ref().map(|(f, _)| resolved(f)).transpose()?;
-    let checkpoint = cfg.checkpoint.as_deref().map(resolved).transpose()?;
+    let o = &cfg.out;
+    let checkpoint = resolved(&o.checkpoint)?;
+    let saved = [&o.checkpoint, &o.best, &o.history];
     let plot = cfg.plot.as_deref().map(resolved).transpose()?;
-    for (flag, out) in [("--checkpoint", &checkpoint), ("--plot", &plot)] {
-        if out.as_ref() == Some(&text) {
+    let mut outputs = vec![("--checkpoint", resolved(&o.checkpoint)?)];
+    outputs.push(("the best checkpoint", resolved(&o.best)?));
+    outputs.push(("the loss history", resolved(&o.history)?));
+    for (what, out) in &outputs {
+        if *out == text {
+            return Err(if *what == "--checkpoint" {
+                format!(
+                    "--checkpoint names the training text {}: it would be overwritten",
+                    cfg.path
+                )
+            } else {
+                format!(
+                    "{what}, named after --checkpoint, would be the training text {}: choose \
+                     another --checkpoint",
+                    cfg.path
+                )
+            });
+        }
+    }
+    if let Some(plot) = &plot {
+        if *plot == text {
             return Err(format!(
-                "{flag} names the training text {}: it would be overwritten",
+                "--plot names the training text {}: it would be overwritten",
                 cfg.path
             ));
         }
+        if resume.as_ref() == Some(plot) {
+            return Err(
+                "--plot names the checkpoint given to --resume: it would be overwritten".into(),
+            );
+        }
+        if let Some((what, _)) = outputs.iter().find(|(_, o)| o == plot) {
+            return Err(if *what == "--checkpoint" {
+                "--plot and --checkpoint name the same file".into()
+            } else {
+                format!("--plot names {what}, which is written beside the checkpoint")
+            });
+        }
     }
-    if plot.is_some() && plot == checkpoint {
-        return Err("--plot and --checkpoint name the same file".into());
-    }
-    if plot.is_some() && plot == resume {
-        return Err(
-            "--plot names the checkpoint given to --resume: it would be overwritten".into(),
-        );
-    }
-    if let (Some(path), Some(full)) = (&cfg.checkpoint, &checkpoint) {
-        if full.exists() && resume.as_ref() != Some(full) && !cfg.force {
+    if resume.as_ref() != Some(&checkpoint) && !cfg.force {
+        let resumes_other = cfg.resume.is_some();
+        for file in saved {
+            if !std::path::Path::new(file).exists() {
+                continue;
+            }
+            let what = if file == &o.checkpoint {
+                describe_checkpoint(file)
+            } else {
+                format!("left beside {} by an earlier run", o.checkpoint)
+            };
+            let start = if resumes_other {
+                "this run resumes from another file".to_string()
+            } else {
+                "this run starts afresh".to_string()
+            };
+            let name = if o.default {
+                "(the default name for this text) "
+            } else {
+                ""
+            };
             return Err(format!(
-                "{path} exists, and this run does not start from it: give --resume {path} to \
-                 continue it, another --checkpoint, or --force to replace it"
+                "{file} {name}exists ({what}), and {start}: it would be replaced. \
+                 To continue that run, add --resume {c}; to start afresh and replace it, \
+                 add --force; to keep both, add --checkpoint OTHER.ckpt",
+                c = o.checkpoint
             ));
         }
-        probe(&format!("{path}.tmp"))?;
     }
-    if let Some(path) = &cfg.plot {
-        probe(&format!("{path}.tmp"))?;
+    for file in saved.into_iter().chain(&cfg.plot) {
+        probe(&format!("{file}.tmp"))?;
     }
     Ok(())
 }
@@ -233,12 +449,11 @@ fn main() {
         "checkpoint",
         "resume",
         "sample-every",
+        "valid-chars",
         "plot",
+        "top-chars",
     ];
-    let args = Args::parse("train", USAGE, &known, &["force"]).unwrap_or_else(|e| {
-        eprintln!("train: error: {e}\n\n{USAGE}");
-        std::process::exit(2)
-    });
+    let args = Args::parse("train", USAGE, &known, &["force", "normalize"]);
     let cfg = config(&args).unwrap_or_else(|e| args.fail(e));
     if !(1e-4..=1.0).contains(&cfg.lr) && cfg.resume.is_none() {
         eprintln!(
@@ -247,26 +462,74 @@ fn main() {
             cfg.lr
         );
     }
-    if let Err(e) = check_outputs(&cfg) {
-        eprintln!("train: error: {e}");
-        std::process::exit(1);
-    }
-    let text = common::read_text(&cfg.path).unwrap_or_else(|e| {
+    let fail = |e: String| -> ! {
         eprintln!("train: error: {e}");
         std::process::exit(1)
-    });
+    };
+    if let Err(e) = check_outputs(&cfg) {
+        fail(e);
+    }
+    let mut screen = Screen::new();
+    if let Ok(m) = std::fs::metadata(&cfg.path) {
+        if m.len() >= 16 << 20 {
+            screen.line(&format!(
+                "reading and checking {} ({} MiB) …",
+                cfg.path,
+                m.len() >> 20
+            ));
+        }
+    }
+    let text = prepare(&cfg, &mut screen).unwrap_or_else(|e| fail(e));
     if let Err(e) = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)) {
         eprintln!("train: warning: Ctrl-C, SIGTERM and SIGHUP will not save a checkpoint ({e})");
     }
-    let result = run(cfg, text);
-    if let Err(e) = result {
-        eprintln!("train: error: {e}");
-        std::process::exit(1);
+    if let Err(e) = run(&cfg, text, &mut screen) {
+        screen.clear();
+        fail(e);
     }
 }
 
+/// Reads the text and applies --normalize and, for a new model, --top-chars,
+/// saying what they changed (or what --normalize would).
+fn prepare(cfg: &Config, screen: &mut Screen) -> Result<String, String> {
+    let mut text = common::read_text(&cfg.path)?;
+    let ends = common::LineEnds::of(&text);
+    if cfg.normalize {
+        text = common::normalize(&text);
+        if text.is_empty() {
+            return Err(format!("{} is empty once normalised", cfg.path));
+        }
+    }
+    if let Some(note) = ends.note(cfg.normalize) {
+        screen.line(&note);
+    }
+    if let (Some(n), None) = (cfg.top_chars, &cfg.resume) {
+        match common::most_frequent(&text, n) {
+            None => screen.line(&format!(
+                "--top-chars {n}: the text has only {} distinct characters; all are kept",
+                common::distinct_chars(&text)
+            )),
+            Some(keep) => {
+                let distinct = common::distinct_chars(&text);
+                let (mapped, replaced) =
+                    common::replace_others(&text, |c| keep.binary_search(&c).is_ok());
+                let total = text.chars().count();
+                screen.line(&format!(
+                    "--top-chars {n}: kept the {n} most frequent of {distinct} distinct \
+                     characters; the other {} ({replaced} characters, {:.2}% of the text) are \
+                     written as {PLACEHOLDER:?}",
+                    distinct - n,
+                    100.0 * replaced as f64 / total as f64
+                ));
+                text = mapped;
+            }
+        }
+    }
+    Ok(text)
+}
+
 /// Picks the compiled shape and trains.
-fn run(cfg: Config, text: String) -> Result<(), String> {
+fn run(cfg: &Config, text: String, screen: &mut Screen) -> Result<(), String> {
     let v = match &cfg.resume {
         Some((file, bytes)) => {
             CheckpointHeader::read(bytes)
@@ -275,12 +538,21 @@ fn run(cfg: Config, text: String) -> Result<(), String> {
         }
         None => common::capacity_for(common::distinct_chars(&text))?,
     };
-    let unsupported = Err(format!(
-        "no compiled model with V = {v}, H = {}, T = {}",
-        cfg.hidden, cfg.seq
-    ));
+    let unsupported = Err(if common::hidden_sizes(v).contains(&cfg.hidden) {
+        format!(
+            "no compiled model with V = {v}, H = {}, T = {}",
+            cfg.hidden, cfg.seq
+        )
+    } else {
+        format!(
+            "--hidden {}: the vocabulary capacity this text needs, V = {v}, is compiled with \
+             a hidden size of {:?} only",
+            cfg.hidden,
+            common::hidden_sizes(v)
+        )
+    });
     with_shape!(v, cfg.hidden, cfg.seq, unsupported, |V, H, T| {
-        train::<V, H, T>(&cfg, &text)
+        train::<V, H, T>(cfg, text, screen)
     })
 }
 
@@ -292,22 +564,81 @@ fn split(text: &str) -> (&str, &str) {
     text.split_at(at)
 }
 
+/// The first `n` characters of `text` (all of it if it is shorter).
+fn prefix(text: &str, n: usize) -> &str {
+    let at = text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
+    &text[..at]
+}
+
+/// The loss history saved beside `checkpoint`, up to `step`. The best
+/// checkpoint `x.best.ckpt` has no history of its own: it is read from
+/// `x.history.csv`.
+fn read_history(checkpoint: &str, step: u64, screen: &mut Screen) -> History {
+    let own = Outputs::beside(checkpoint.to_string(), false).history;
+    let candidates = match checkpoint.strip_suffix(".best.ckpt") {
+        Some(base) => vec![own, format!("{base}.history.csv")],
+        None => vec![own],
+    };
+    for file in &candidates {
+        match std::fs::read_to_string(file) {
+            Ok(csv) => match History::parse(&csv) {
+                Ok(mut h) => {
+                    h.truncate(step);
+                    return h;
+                }
+                Err(e) => {
+                    screen.line(&format!(
+                        "warning: {file}: {e}; the plot starts at step {step}"
+                    ));
+                    return History::default();
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                screen.line(&format!(
+                    "warning: cannot read {file}: {e}; the plot starts at step {step}"
+                ));
+                return History::default();
+            }
+        }
+    }
+    screen.line(&format!(
+        "no loss history beside {checkpoint} ({}): the plot starts at step {step}",
+        candidates[0]
+    ));
+    History::default()
+}
+
 fn train<const V: usize, const H: usize, const T: usize>(
     cfg: &Config,
-    source: &str,
+    mut source: String,
+    screen: &mut Screen,
 ) -> Result<(), String> {
     let mut params = common::zeroed::<Params<f32, V, H>>();
     let mut trainer = common::zeroed::<Trainer<f32, V, H, T>>();
     let mut rng = Rng::new(cfg.seed);
+    let mut history = History::default();
     let vocab = match &cfg.resume {
         Some((file, bytes)) => {
             let vocab = load_checkpoint(bytes, &mut params, &mut trainer, &mut rng)
                 .map_err(|e| format!("{file}: {e}"))?;
-            sayln!("resumed from {file} at step {}", trainer.steps);
+            screen.line(&format!("resumed from {file} at step {}", trainer.steps));
+            history = read_history(file, trainer.steps, screen);
+            if let Some(n) = cfg.top_chars {
+                if vocab.encode(PLACEHOLDER).is_ok() {
+                    let (mapped, replaced) =
+                        common::replace_others(&source, |c| vocab.encode(c).is_ok());
+                    screen.line(&format!(
+                        "--top-chars {n}: {replaced} characters outside {file}'s vocabulary are \
+                         written as {PLACEHOLDER:?}"
+                    ));
+                    source = mapped;
+                }
+            }
             vocab
         }
         None => {
-            let vocab = Vocab::<V>::from_text(source).map_err(|e| e.to_string())?;
+            let vocab = Vocab::<V>::from_text(&source).map_err(|e| e.to_string())?;
             // min-char-rnn's draws for this vocabulary, whatever the capacity V.
             params
                 .init_for(vocab.len(), &mut rng)
@@ -320,62 +651,120 @@ fn train<const V: usize, const H: usize, const T: usize>(
         }
     };
     let symbols: String = vocab.symbols().iter().collect();
-    sayln!(
+    screen.line(&format!(
         "vocabulary: {} symbols (capacity V = {V}): {symbols:?}\nmodel: H = {H}, T = {T}, f32, \
          {} parameters, {} KiB of training state",
         vocab.len(),
         Params::<f32, V, H>::COUNT,
         (std::mem::size_of::<Params<f32, V, H>>() + Trainer::<f32, V, H, T>::BYTES) / 1024
-    );
-    let (train_part, valid_part) = split(source);
+    ));
+    let (train_part, valid_part) = split(&source);
     let text = Text::new(&vocab, train_part).map_err(|e| match &cfg.resume {
-        Some((file, _)) => format!(
-            "{}: {e}: {file} was trained on a text with another vocabulary",
-            cfg.path
-        ),
+        Some((file, _)) => {
+            let hint = if vocab.encode(PLACEHOLDER).is_ok() && cfg.top_chars.is_none() {
+                " (it was trained with --top-chars: give --top-chars again)"
+            } else if vocab.encode('\r').is_err() && source.contains('\r') && !cfg.normalize {
+                " (give --normalize if it was trained with it)"
+            } else {
+                ""
+            };
+            format!(
+                "{}: {e}: {file} was trained on a text with another vocabulary{hint}",
+                cfg.path
+            )
+        }
         None => e.to_string(),
     })?;
-    let valid = Text::new(&vocab, valid_part).ok().filter(|v| v.len() > T);
-    sayln!(
-        "text: {} characters for training, {} held out for validation",
-        text.len(),
-        valid.map_or(0, |v| v.len())
-    );
+    let full = Text::new(&vocab, valid_part).ok().filter(|v| v.len() > T);
+    let periodic = full.and_then(|f| match cfg.valid_chars {
+        Some(n) if n < f.len() => Text::new(&vocab, prefix(valid_part, n)).ok(),
+        _ => Some(f),
+    });
+    screen.line(&match full {
+        Some(f) => format!(
+            "text: {} characters for training, {} held out for validation",
+            text.len(),
+            f.len()
+        ),
+        None => format!(
+            "text: {} characters for training; too short to hold any out for validation",
+            text.len()
+        ),
+    });
+    if let (Some(f), Some(p)) = (full, periodic) {
+        if p.len() < f.len() {
+            screen.line(&format!(
+                "validation: on the first {} held-out characters each time, on all at the end",
+                p.len()
+            ));
+        }
+    }
+    let o = &cfg.out;
+    screen.line(&format!(
+        "saving: {} every {} steps and at the end{}\n        {}, the lowest validation loss \
+         so far\n        {}, every loss measured",
+        o.checkpoint,
+        cfg.sample_every,
+        if o.default {
+            " (--checkpoint FILE to choose)"
+        } else {
+            ""
+        },
+        o.best,
+        o.history
+    ));
+    screen.line(&match (cfg.steps, cfg.minutes) {
+        (Some(n), _) if n <= trainer.steps => format!(
+            "the checkpoint is at step {}, which is --steps {n} or beyond: no training",
+            trainer.steps
+        ),
+        (None, None) => "training until Ctrl-C (no --steps or --minutes), which saves".into(),
+        (Some(n), None) => format!("training until step {n} (Ctrl-C saves and stops earlier)"),
+        (None, Some(m)) => format!("training for {m} minutes (Ctrl-C saves and stops earlier)"),
+        (Some(n), Some(m)) => {
+            format!("training until step {n} or for {m} minutes (Ctrl-C saves and stops earlier)")
+        }
+    });
 
-    let mut plot = plot::LossPlot::default();
-    let tty = std::io::stdout().is_terminal();
-    let started = Instant::now();
-    let first_step = trainer.steps;
-    let progress_every = if tty { 10 } else { cfg.sample_every };
-    loop {
+    let (periodic_chars, full_chars) =
+        (periodic.map_or(0, |p| p.len()), full.map_or(0, |f| f.len()));
+    let mut best = history.best(periodic_chars);
+    let mut clock = Clock::new(trainer.steps);
+    let mut saved_step = cfg.resume.as_ref().map(|_| (trainer.steps, &o.checkpoint));
+    let mut last_valid: Option<f64> = None;
+    let mut valid_step = None;
+    let interrupted = loop {
         let done_steps = cfg.steps.is_some_and(|n| trainer.steps >= n);
         let done_time = cfg
             .minutes
-            .is_some_and(|m| started.elapsed().as_secs_f64() >= m * 60.0);
-        let interrupted = STOP.load(Ordering::SeqCst);
-        if done_steps || done_time || interrupted {
-            if tty {
-                sayln!();
-            }
-            if interrupted {
-                sayln!("interrupted: stopping after step {}", trainer.steps);
-            }
-            break;
+            .is_some_and(|m| clock.started.elapsed().as_secs_f64() >= m * 60.0);
+        if stopping() {
+            break true;
         }
-        trainer
-            .step(&mut params, &text)
-            .map_err(|e| e.to_string())?;
+        if done_steps || done_time {
+            break false;
+        }
+        if let Err(e) = trainer.step(&mut params, &text) {
+            let kept = match saved_step {
+                Some((step, file)) => format!("{file} keeps step {step}, the last saved"),
+                None => "this run saved nothing".into(),
+            };
+            return Err(match e {
+                Error::Diverged { .. } => format!("{e}; {kept}"),
+                e => e.to_string(),
+            });
+        }
         let n = trainer.steps;
         if n % 100 == 0 || n == 1 {
-            plot.train.push((n as f64, trainer.smooth_loss / T as f64));
+            history.points.push(Point::Train {
+                step: n,
+                loss: trainer.smooth_loss / T as f64,
+            });
         }
-        if n % progress_every == 0 {
-            progress(cfg, &trainer, first_step, started, tty);
-        }
+        screen.status(|| clock.fields(cfg, &trainer, last_valid));
         if n % cfg.sample_every == 0 {
-            if tty {
-                sayln!();
-            }
+            let paused = Instant::now();
+            screen.fitted(&clock.fields(cfg, &trainer, last_valid));
             // As min-char-rnn: from hprev, seeded with the next window's first input.
             let next = train_part[trainer.byte_position()..]
                 .chars()
@@ -385,61 +774,194 @@ fn train<const V: usize, const H: usize, const T: usize>(
             let sample =
                 Sampler::from_state(&params, &vocab, &mut rng, &trainer.hprev, x, Pick::SAMPLE)
                     .map_err(|e| e.to_string())?;
-            sayln!("----\n{}\n----", sample.take(200).collect::<String>());
-            if let Some(valid) = valid {
-                let loss = validation_loss::<V, H, T>(&params, &valid, &trainer.hprev);
-                plot.valid.push((n as f64, loss));
-                sayln!("step {n}: validation loss {loss:.4} nats/char");
+            screen.line(&format!(
+                "----\n{}\n----",
+                sample.take(200).collect::<String>()
+            ));
+            if let Some(valid) = periodic {
+                if let Some(loss) =
+                    validation_loss::<V, H, T>(&params, &valid, &trainer.hprev, screen)
+                {
+                    last_valid = Some(loss);
+                    valid_step = Some(n);
+                    let is_best = record(&mut history, &mut best, n, loss, valid.len());
+                    screen.line(&format!(
+                        "step {n}: validation loss {loss:.4} nats/char{}",
+                        if is_best { ", the lowest so far" } else { "" }
+                    ));
+                    if is_best {
+                        save(&o.best, &params, &trainer, &vocab, &rng)?;
+                    }
+                }
             }
-            save(cfg, &params, &trainer, &vocab, &rng)?;
+            save_all(o, &history, &params, &trainer, &vocab, &rng)?;
+            saved_step = Some((n, &o.checkpoint));
+            clock.paused += paused.elapsed();
+        }
+    };
+    screen.clear();
+    let n = trainer.steps;
+    let paused = Instant::now();
+    if interrupted {
+        screen.line(&format!("interrupted: stopping after step {n}"));
+    } else if n > clock.first_step {
+        if n % cfg.sample_every != 0 {
+            screen.fitted(&clock.fields(cfg, &trainer, last_valid));
+        }
+        if let Some(valid) = periodic.filter(|_| valid_step != Some(n)) {
+            if let Some(loss) = validation_loss::<V, H, T>(&params, &valid, &trainer.hprev, screen)
+            {
+                let is_best = record(&mut history, &mut best, n, loss, valid.len());
+                screen.line(&format!(
+                    "step {n}: validation loss {loss:.4} nats/char{}",
+                    if is_best { ", the lowest so far" } else { "" }
+                ));
+                if is_best {
+                    save(&o.best, &params, &trainer, &vocab, &rng)?;
+                }
+            }
+        }
+        if let Some(valid) = full.filter(|f| f.len() > periodic_chars) {
+            if let Some(loss) = validation_loss::<V, H, T>(&params, &valid, &trainer.hprev, screen)
+            {
+                history.points.push(Point::Valid {
+                    step: n,
+                    loss,
+                    chars: valid.len(),
+                });
+                screen.line(&format!(
+                    "step {n}: validation loss {loss:.4} nats/char on all {} held-out characters",
+                    valid.len()
+                ));
+            }
         }
     }
-    save(cfg, &params, &trainer, &vocab, &rng)?;
+    save_all(o, &history, &params, &trainer, &vocab, &rng)?;
+    screen.line(&format!("saved {} at step {n}", o.checkpoint));
     if let Some(path) = &cfg.plot {
-        std::fs::write(path, plot.svg(&format!("{} (H = {H}, T = {T})", cfg.path)))
-            .map_err(|e| format!("cannot write {path}: {e}"))?;
-        sayln!("wrote {path}");
+        let svg = history
+            .plot(periodic_chars, full_chars)
+            .svg(&format!("{} (H = {H}, T = {T})", cfg.path));
+        write_atomic(path, svg.as_bytes()).map_err(|e| format!("cannot write {path}: {e}"))?;
+        screen.line(&format!("wrote {path}"));
+    }
+    clock.paused += paused.elapsed();
+    if n > clock.first_step {
+        let trained = clock.training_secs();
+        screen.line(&format!(
+            "trained {} step{} ({} characters) in {}: {:.0} chars/s\nvalidation, samples and \
+             saves: {} more",
+            n - clock.first_step,
+            if n - clock.first_step == 1 { "" } else { "s" },
+            (n - clock.first_step).saturating_mul(T as u64),
+            duration(trained),
+            clock.rate(n, T),
+            duration(clock.paused.as_secs_f64())
+        ));
     }
     Ok(())
 }
 
-fn progress<const V: usize, const H: usize, const T: usize>(
-    cfg: &Config,
-    trainer: &Trainer<f32, V, H, T>,
-    first_step: u64,
+/// Adds a validation loss to the history; whether it is the lowest yet.
+fn record(
+    history: &mut History,
+    best: &mut Option<f64>,
+    step: u64,
+    loss: f64,
+    chars: usize,
+) -> bool {
+    history.points.push(Point::Valid { step, loss, chars });
+    let is_best = loss.is_finite() && best.is_none_or(|b| loss < b);
+    if is_best {
+        *best = Some(loss);
+    }
+    is_best
+}
+
+/// Where the time goes: training, and the pauses for samples, validation and saves.
+struct Clock {
     started: Instant,
-    tty: bool,
-) {
-    let n = trainer.steps;
-    let secs = started.elapsed().as_secs_f64();
-    let rate = n.saturating_sub(first_step) as f64 * T as f64 / secs.max(1e-9);
-    let by_steps = cfg
-        .steps
-        .map(|s| s.saturating_sub(n) as f64 * T as f64 / rate.max(1e-9));
-    let by_time = cfg.minutes.map(|m| m * 60.0 - secs);
-    let eta = match (by_steps, by_time) {
-        (Some(a), Some(b)) => format!("  ETA {}", duration(a.min(b))),
-        (Some(a), None) | (None, Some(a)) => format!("  ETA {}", duration(a)),
-        (None, None) => String::new(),
-    };
-    let line = format!(
-        "step {n}  chars {}  loss {:.4}/char ({:.2}/window)  {:.0} chars/s  elapsed {}{eta}",
-        n.saturating_mul(T as u64),
-        trainer.smooth_loss / T as f64,
-        trainer.smooth_loss,
-        rate,
-        duration(secs)
-    );
-    if tty {
-        say!("\r\x1b[2K{line}");
-        let _ = std::io::stdout().flush();
-    } else {
-        sayln!("{line}");
+    first_step: u64,
+    paused: Duration,
+}
+
+impl Clock {
+    fn new(first_step: u64) -> Self {
+        Clock {
+            started: Instant::now(),
+            first_step,
+            paused: Duration::ZERO,
+        }
+    }
+
+    /// Seconds spent training, not pausing.
+    fn training_secs(&self) -> f64 {
+        (self.started.elapsed().saturating_sub(self.paused)).as_secs_f64()
+    }
+
+    /// Characters trained on per second of training.
+    fn rate(&self, step: u64, t: usize) -> f64 {
+        step.saturating_sub(self.first_step) as f64 * t as f64 / self.training_secs().max(1e-9)
+    }
+
+    /// The progress line's fields, most important ranked highest.
+    fn fields<const V: usize, const H: usize, const T: usize>(
+        &self,
+        cfg: &Config,
+        trainer: &Trainer<f32, V, H, T>,
+        valid: Option<f64>,
+    ) -> Vec<Field> {
+        let n = trainer.steps;
+        let secs = self.started.elapsed().as_secs_f64();
+        let done = n.saturating_sub(self.first_step);
+        // The time left at the pace so far, pauses included.
+        let by_steps = cfg
+            .steps
+            .map(|s| s.saturating_sub(n) as f64 * secs / (done.max(1)) as f64);
+        let by_time = cfg.minutes.map(|m| m * 60.0 - secs);
+        let eta = match (by_steps, by_time) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let rate = self.rate(n, T);
+        let step = match cfg.steps {
+            Some(total) => format!("step {n}/{total}"),
+            None => format!("step {n}"),
+        };
+        let loss = trainer.smooth_loss / T as f64;
+        let mut fields = vec![
+            Field::only(9, step),
+            Field::only(2, format!("chars {}", n.saturating_mul(T as u64))),
+            Field::new(8, format!("loss {loss:.4}/char"), format!("loss {loss:.3}")),
+            Field::only(1, format!("({:.2}/window)", trainer.smooth_loss)),
+        ];
+        if let Some(v) = valid {
+            fields.push(Field::new(
+                4,
+                format!("valid {v:.4}"),
+                format!("valid {v:.2}"),
+            ));
+        }
+        fields.push(Field::new(
+            6,
+            format!("{rate:.0} chars/s"),
+            format!("{:.0}k chars/s", rate / 1000.0),
+        ));
+        fields.push(Field::new(
+            3,
+            format!("elapsed {}", duration(secs)),
+            duration(secs),
+        ));
+        if let Some(eta) = eta {
+            fields.push(Field::only(7, format!("ETA {}", duration(eta))));
+        }
+        fields
     }
 }
 
-/// Mean loss per character over the held-out text, carrying h across
-/// windows, without changing the model.
+/// Mean loss per character over `valid`, carrying h across windows, without
+/// changing the model; `None` if Ctrl-C came first. A pass longer than a
+/// second shows its progress.
 ///
 /// It starts from `h0`, the trainer's hidden state, as sampling does, not
 /// from zero: training starts from h = 0 only once, at its first step, so
@@ -447,44 +969,97 @@ fn progress<const V: usize, const H: usize, const T: usize>(
 /// fall into a state it never leaves (seen on shakespeare.txt, seed 42, with
 /// the arithmetic of an earlier build: from zero, 12.7 nats per character
 /// after 1,000 steps and 12.0 after 20,000, where the trainer's state gave
-/// 2.9 and 2.3; today's build gives 2.2762 and 2.2761 after 20,000).
+/// 2.9 and 2.3).
 fn validation_loss<const V: usize, const H: usize, const T: usize>(
     params: &Params<f32, V, H>,
     valid: &Text<'_, V>,
     h0: &[f32; H],
-) -> f64 {
+    screen: &mut Screen,
+) -> Option<f64> {
     let mut work = common::zeroed::<Workspace<f32, V, H, T>>();
     let (mut xs, mut ys) = ([0; T], [0; T]);
     let (mut byte, mut hprev, mut total, mut chars) = (0, *h0, 0.0f64, 0usize);
     let n = valid.vocab().len();
+    let started = Instant::now();
+    let mut told = started;
+    let mut windows = 0u64;
     while let Some(next) = valid.window(byte, &mut xs, &mut ys) {
         total += forward(params, n, &xs, &ys, &hprev, &mut work).unwrap_or(f32::NAN) as f64;
         hprev = work.hs[T - 1].0;
         chars += T;
         byte = next;
+        windows += 1;
+        if windows % 64 == 0 {
+            if stopping() {
+                screen.clear();
+                return None;
+            }
+            let secs = started.elapsed().as_secs_f64();
+            if secs >= 1.0 {
+                let fraction = chars as f64 / valid.len() as f64;
+                let fields = || {
+                    vec![
+                        Field::only(9, "validating"),
+                        Field::only(8, format!("{:.0}%", 100.0 * fraction)),
+                        Field::only(2, format!("{chars} of {} characters", valid.len())),
+                        Field::only(7, format!("ETA {}", duration(secs / fraction - secs))),
+                    ]
+                };
+                if screen.tty() {
+                    screen.status(fields);
+                } else if told.elapsed() >= Duration::from_secs(10) {
+                    told = Instant::now();
+                    screen.fitted(&fields());
+                }
+            }
+        }
     }
-    total / chars.max(1) as f64
+    screen.clear();
+    Some(total / chars.max(1) as f64)
 }
 
-fn save<const V: usize, const H: usize, const T: usize>(
-    cfg: &Config,
+/// Saves the loss history and the checkpoint, in that order: a run stopped
+/// between the two leaves a history ahead of its checkpoint, which a resume
+/// cuts back to the checkpoint's step.
+fn save_all<const V: usize, const H: usize, const T: usize>(
+    o: &Outputs,
+    history: &History,
     params: &Params<f32, V, H>,
     trainer: &Trainer<f32, V, H, T>,
     vocab: &Vocab<V>,
     rng: &Rng,
 ) -> Result<(), String> {
-    let Some(path) = &cfg.checkpoint else {
-        return Ok(());
-    };
+    write_atomic(&o.history, history.to_csv().as_bytes())
+        .map_err(|e| format!("cannot write the loss history {}: {e}", o.history))?;
+    save(&o.checkpoint, params, trainer, vocab, rng)
+}
+
+fn save<const V: usize, const H: usize, const T: usize>(
+    path: &str,
+    params: &Params<f32, V, H>,
+    trainer: &Trainer<f32, V, H, T>,
+    vocab: &Vocab<V>,
+    rng: &Rng,
+) -> Result<(), String> {
     let mut buf = vec![0u8; checkpoint_size::<f32, V, H, T>()];
     save_checkpoint(params, trainer, vocab, rng, &mut buf).map_err(|e| e.to_string())?;
-    // Write, flush to the disk, then rename, so that a crash or a full disk
-    // never leaves half a checkpoint in place of the last good one.
+    write_atomic(path, &buf).map_err(|e| format!("cannot write checkpoint {path}: {e}"))
+}
+
+/// Writes `bytes` to `path.tmp`, flushes it to the disk, then renames it to
+/// `path`, so that a crash or a full disk never leaves half a file in place
+/// of the last good one; a failed write leaves no `.tmp` behind.
+fn write_atomic(path: &str, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = format!("{path}.tmp");
-    let written = write_synced(&tmp, &buf).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        return Err(format!("cannot write checkpoint {path}: {e}"));
+        return written;
     }
     // The rename is durable once the folder is: sync it too (where a folder
     // can be opened, as on Linux).
@@ -496,11 +1071,4 @@ fn save<const V: usize, const H: usize, const T: usize>(
         let _ = d.sync_all();
     }
     Ok(())
-}
-
-/// Writes `bytes` to a new file at `path` and waits until they are on the disk.
-fn write_synced(path: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
