@@ -90,7 +90,7 @@ echo "ok: --resume and --force write the checkpoint, the best checkpoint too, an
 
 # The default checkpoint: TEXT's name with .ckpt, in the current folder, and
 # a second run refuses to replace it, saying how to continue or replace.
-expect_output "a default checkpoint" "saving: text.ckpt every 1000 steps" \
+expect_output "a default checkpoint" "  text.ckpt, the checkpoint" \
   "$train" "$dir/text.txt" --steps=30
 [ -f text.ckpt ] && [ -f text.best.ckpt ] && [ -f text.history.csv ] \
   || fail "default names: $(ls)"

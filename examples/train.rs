@@ -701,15 +701,15 @@ fn train<const V: usize, const H: usize, const T: usize>(
     }
     let o = &cfg.out;
     screen.line(&format!(
-        "saving: {} every {} steps and at the end{}\n        {}, the lowest validation loss \
-         so far\n        {}, every loss measured",
-        o.checkpoint,
+        "saving every {} steps and at the end{}:\n  {}, the checkpoint\n  {}, the lowest \
+         validation loss so far\n  {}, every loss measured",
         cfg.sample_every,
         if o.default {
             " (--checkpoint FILE to choose)"
         } else {
             ""
         },
+        o.checkpoint,
         o.best,
         o.history
     ));

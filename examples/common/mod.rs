@@ -66,12 +66,21 @@ macro_rules! with_shape {
     };
 }
 
-/// The number of distinct characters in `text`: one pass and a set (the
-/// library, having no allocator, stops counting at its capacity).
+/// The number of distinct characters in `text`: one pass, a table for ASCII
+/// and a set for the rest (the library, having no allocator, stops counting
+/// at its capacity).
 pub fn distinct_chars(text: &str) -> usize {
-    text.chars()
-        .collect::<std::collections::HashSet<char>>()
-        .len()
+    let mut ascii = [false; 128];
+    let mut others = std::collections::HashSet::new();
+    for c in text.chars() {
+        match ascii.get_mut(c as usize) {
+            Some(seen) => *seen = true,
+            None => {
+                others.insert(c);
+            }
+        }
+    }
+    ascii.iter().filter(|&&seen| seen).count() + others.len()
 }
 
 /// The smallest compiled vocabulary capacity that holds `symbols`, or a message.

@@ -136,7 +136,7 @@ impl History {
     /// characters, and those on all `all` held-out characters.
     pub fn plot(&self, chars: usize, all: usize) -> LossPlot {
         let mut plot = LossPlot {
-            valid_label: format!("validation ({chars} held-out chars)"),
+            valid_label: format!("validation (first {chars} held-out chars)"),
             full_label: format!("validation (all {all} held-out chars)"),
             ..LossPlot::default()
         };
@@ -402,7 +402,10 @@ mod tests {
         assert_eq!(plot.full, [(200.0, 3.375)]);
         let svg = plot.svg("t");
         assert!(svg.contains("1 points not shown"), "{svg}");
-        assert!(svg.contains(">validation (10000 held-out chars)<"), "{svg}");
+        assert!(
+            svg.contains(">validation (first 10000 held-out chars)<"),
+            "{svg}"
+        );
         assert!(
             svg.contains(">validation (all 53525 held-out chars)<"),
             "{svg}"
