@@ -98,6 +98,9 @@ expect_refusal "the same command twice" "add --resume text.ckpt; to start afresh
   "$train" "$dir/text.txt" --steps=30
 expect_output "--resume alone saves where it resumed from" "saved text.ckpt at step 40" \
   "$train" "$dir/text.txt" --steps=40 --resume=text.ckpt
+expect_refusal "--resume x.best.ckpt continues x.ckpt, which it would replace" \
+  "text.ckpt exists (a checkpoint at step 40, H = 100, T = 25), and this run resumes from another" \
+  "$train" "$dir/text.txt" --steps=50 --resume=text.best.ckpt
 
 # A diverged run stops with an error and leaves the last checkpoint as it was.
 "$train" "$dir/text.txt" --steps 30 --checkpoint div.ckpt > /dev/null

@@ -46,7 +46,8 @@ options [default]:
                       [none: train until Ctrl-C]
   --minutes M         stop after M minutes of this run [none]
   --checkpoint FILE   where to save [TEXT's name with .ckpt; with --resume, the
-                      file resumed]; the best and the history go beside it
+                      file resumed, or x.ckpt for x.best.ckpt]; the best and the
+                      history go beside it
   --resume FILE       continue from a checkpoint (its H, T and learning rate win)
   --force             replace a checkpoint this run does not start from
   --hidden H          hidden size: 32, 64, 100, 128, 256 or 512 [100]; for a text
@@ -263,7 +264,13 @@ fn config(args: &Args) -> Result<Config, String> {
     };
     let out = match (args.get::<String>("checkpoint")?, &resume) {
         (Some(file), _) => Outputs::beside(file, false),
-        (None, Some((file, _))) => Outputs::beside(file.clone(), false),
+        // Resuming from a best checkpoint continues the run it belongs to:
+        // x.best.ckpt saves to x.ckpt (refused if it exists, unless --force),
+        // so that x.best.ckpt stays the lowest validation loss.
+        (None, Some((file, _))) => match file.strip_suffix(".best.ckpt") {
+            Some(base) => Outputs::beside(format!("{base}.ckpt"), false),
+            None => Outputs::beside(file.clone(), false),
+        },
         (None, None) => Outputs::beside(default_checkpoint(path), true),
     };
     Ok(Config {
@@ -407,10 +414,13 @@ fn check_outputs(cfg: &Config) -> Result<(), String> {
             } else {
                 format!("left beside {} by an earlier run", o.checkpoint)
             };
-            let start = if resumes_other {
-                "this run resumes from another file".to_string()
+            let (start, force) = if resumes_other {
+                (
+                    "this run resumes from another file",
+                    "to replace it with this run",
+                )
             } else {
-                "this run starts afresh".to_string()
+                ("this run starts afresh", "to start afresh and replace it")
             };
             let name = if o.default {
                 "(the default name for this text) "
@@ -419,8 +429,8 @@ fn check_outputs(cfg: &Config) -> Result<(), String> {
             };
             return Err(format!(
                 "{file} {name}exists ({what}), and {start}: it would be replaced. \
-                 To continue that run, add --resume {c}; to start afresh and replace it, \
-                 add --force; to keep both, add --checkpoint OTHER.ckpt",
+                 To continue that run, add --resume {c}; {force}, add --force; to keep both, \
+                 add --checkpoint OTHER.ckpt",
                 c = o.checkpoint
             ));
         }
