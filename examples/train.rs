@@ -1001,7 +1001,10 @@ fn validation_loss<const V: usize, const H: usize, const T: usize>(
         windows += 1;
         if windows % 64 == 0 {
             if stopping() {
-                screen.clear();
+                screen.line(&format!(
+                    "interrupted: validation stopped after {chars} of {} characters",
+                    valid.len()
+                ));
                 return None;
             }
             let secs = started.elapsed().as_secs_f64();
