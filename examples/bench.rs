@@ -1,5 +1,6 @@
 //! Training throughput, comparable line for line with a C transcription of
-//! min-char-rnn's loop: same loop, same data, one thread, batch 1.
+//! min-char-rnn's loop: same loop, same data, one thread, batch 1; or, with
+//! `--batch B`, of minibatch training (B streams, `BatchTrainer`).
 //!
 //!     cargo run --release --example bench -- --data examples/data/shakespeare.txt \
 //!         --hidden 100 --iters 20000 [--f64]
@@ -13,7 +14,7 @@ use std::time::Instant;
 
 use common::Args;
 use min_char_rnn::engine::FastFloat;
-use min_char_rnn::{Params, Rng, Text, Trainer, Vocab};
+use min_char_rnn::{BatchTrainer, Params, Rng, Text, Trainer, Vocab};
 
 const USAGE: &str = "\
 usage: cargo run --release --example bench -- --data PATH [options]
@@ -28,6 +29,8 @@ options [default]:
   --seed S       [42]
   --f64          train in f64 instead of f32
   --reference    train with the teaching layer (Trainer::step_reference), not the engine
+  --batch B      B streams at once (BatchTrainer): 1, 8, 16, 32 or 64 [1]; f32,
+                 H = 100, 256 or 512; an iteration is then B windows
   -h, --help     this help
   -V, --version  the version";
 
@@ -35,7 +38,7 @@ fn main() {
     let args = Args::parse(
         "bench",
         USAGE,
-        &["data", "hidden", "iters", "seed"],
+        &["data", "hidden", "iters", "seed", "batch"],
         &["f64", "reference"],
     );
     let run = || -> Result<(), String> {
@@ -44,8 +47,30 @@ fn main() {
         let iters: u64 = args.get("iters")?.unwrap_or(20000);
         let seed: u64 = args.get("seed")?.unwrap_or(42);
         let reference = args.has("reference");
+        let batch: usize = args.get("batch")?.unwrap_or(1);
         let text = common::read_text(&path)?;
         let v = common::distinct_chars(&text);
+        if batch != 1 {
+            if args.has("f64") {
+                return Err("--batch runs in f32 only".to_string());
+            }
+            macro_rules! streams {
+                ($(($vv:literal, $hh:literal, $bb:literal))*) => {
+                    match (v, hidden, batch) {
+                        $( ($vv, $hh, $bb) => bench_batch::<$vv, $hh, $bb>(&text, iters, seed, reference), )*
+                        _ => Err(format!(
+                            "no minibatch benchmark compiled for V = {v}, H = {hidden}, B = {batch}: \
+                             V must be 76 (shakespeare.txt), H 100, 256 or 512, B 8, 16, 32 or 64"
+                        )),
+                    }
+                };
+            }
+            return streams!((76, 100, 8)(76, 100, 16)(76, 100, 32)(76, 100, 64)(
+                76, 256, 8
+            )(76, 256, 16)(76, 256, 32)(76, 256, 64)(
+                76, 512, 8
+            )(76, 512, 16)(76, 512, 32)(76, 512, 64));
+        }
         macro_rules! go {
             ($(($vv:literal, $hh:literal))*) => {
                 match (v, hidden, args.has("f64")) {
@@ -100,5 +125,37 @@ fn bench<F: FastFloat, const V: usize, const H: usize>(
     let secs = start.elapsed().as_secs_f64();
     println!("elapsed {secs:.3} s for {iters} iters");
     println!("chars/s {:.1}", (iters * T as u64) as f64 / secs);
+    Ok(())
+}
+
+/// `bench` for minibatches: `iters` steps of B windows each.
+fn bench_batch<const V: usize, const H: usize, const B: usize>(
+    text: &str,
+    iters: u64,
+    seed: u64,
+    reference: bool,
+) -> Result<(), String> {
+    const T: usize = 25;
+    let vocab = Vocab::<V>::from_text(text).map_err(|e| e.to_string())?;
+    let data = Text::new(&vocab, text).map_err(|e| e.to_string())?;
+    let mut params = common::zeroed::<Params<f32, V, H>>();
+    params.init(&mut Rng::new(seed));
+    let mut trainer = common::zeroed::<BatchTrainer<f32, V, H, T, B>>();
+    println!("min-char-rnn bench: f32 V={V} H={H} T={T} B={B} iters={iters}");
+    let start = Instant::now();
+    for n in 1..=iters {
+        let step = if reference {
+            trainer.step_reference(&mut params, &data)
+        } else {
+            trainer.step(&mut params, &data)
+        };
+        step.map_err(|e| e.to_string())?;
+        if n % 100 == 0 {
+            println!("iter {n} smooth_loss {:.4}", trainer.smooth_loss);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("elapsed {secs:.3} s for {iters} iters of {B} windows");
+    println!("chars/s {:.1}", (iters * (T * B) as u64) as f64 / secs);
     Ok(())
 }

@@ -534,6 +534,10 @@ impl<F: min_char_rnn::Float, const V: usize, const H: usize, const T: usize> All
     for min_char_rnn::engine::Workspace<F, V, H, T>
 {
 }
+impl<F: min_char_rnn::Float, const V: usize, const H: usize, const T: usize, const B: usize> AllZero
+    for min_char_rnn::BatchTrainer<F, V, H, T, B>
+{
+}
 
 /// `Box::new(T::ZERO)`, built in place on the heap. `Box::new` builds its
 /// value on the stack first in a debug build, and a `Trainer<f32, 1024, 512,
