@@ -3,10 +3,12 @@
 //!
 //!   cargo run --release --example minibatch -- throughput [--hidden H] [--steps N]
 //!       chars/s of `BatchTrainer::step` for B = 1, 8, 16, 32, 64 (f32, T = 25)
-//!   cargo run --release --example minibatch -- curve [--seconds S] [--hidden H]
+//!   cargo run --release --example minibatch -- curve [--seconds S] [--lr L] [--sqrt-lr]
 //!       validation loss against training seconds for B = 1, 8, 32 on
 //!       examples/data/shakespeare.txt; the time each takes to reach 2.2
-//!       nats/char; writes book/src/img/minibatch.svg and target/minibatch.csv
+//!       nats/char; writes book/src/img/minibatch.svg and target/minibatch.csv.
+//!       The learning rate is L (default 0.1) for every B, or L·√B with
+//!       `--sqrt-lr`.
 //!
 //! Add `RUSTFLAGS="-C target-cpu=native"` for the machine's own instructions
 //! (FMA, AVX2 or AVX-512).
@@ -47,7 +49,10 @@ fn main() {
                 _ => Err(format!("--hidden: 100, 256 or 512, not {hidden}")),
             }
         }
-        Some("curve") => curve(flag("--seconds", 60.0)),
+        Some("curve") => {
+            let sqrt = args.iter().any(|a| a == "--sqrt-lr");
+            curve(flag("--seconds", 60.0), flag("--lr", 0.1), sqrt)
+        }
         _ => Err(
             "give `throughput` or `curve` (see the comment at the top of \
                   examples/minibatch.rs)"
@@ -121,7 +126,7 @@ fn run<const H: usize, const B: usize>(
 type Curve = Vec<(f64, f64)>;
 
 /// Validation loss against training time for B = 1, 8, 32 (H = 100).
-fn curve(seconds: f64) -> Result<(), String> {
+fn curve(seconds: f64, lr: f64, sqrt: bool) -> Result<(), String> {
     let vocab = Vocab::<V>::from_text(TEXT).map_err(|e| e.to_string())?;
     let (train_part, valid_part) = split();
     let text = Text::new(&vocab, train_part).map_err(|e| e.to_string())?;
@@ -130,10 +135,11 @@ fn curve(seconds: f64) -> Result<(), String> {
         .nth(VALID_CHARS)
         .map_or(valid_part.len(), |(i, _)| i);
     let valid = Text::new(&vocab, &valid_part[..valid_end]).map_err(|e| e.to_string())?;
+    let rate = |b: f64| if sqrt { lr * b.sqrt() } else { lr };
     let curves = [
-        ("B = 1", timed::<1>(&text, &valid, seconds)?),
-        ("B = 8", timed::<8>(&text, &valid, seconds)?),
-        ("B = 32", timed::<32>(&text, &valid, seconds)?),
+        ("B = 1", timed::<1>(&text, &valid, seconds, rate(1.0))?),
+        ("B = 8", timed::<8>(&text, &valid, seconds, rate(8.0))?),
+        ("B = 32", timed::<32>(&text, &valid, seconds, rate(32.0))?),
     ];
     let mut csv = String::from("batch,seconds,validation_loss\n");
     for (name, c) in &curves {
@@ -162,6 +168,7 @@ fn timed<const B: usize>(
     text: &Text<'_, V>,
     valid: &Text<'_, V>,
     seconds: f64,
+    lr: f64,
 ) -> Result<Curve, String> {
     const H: usize = 100;
     let mut params = Box::new(Params::<f32, V, H>::ZERO);
@@ -169,6 +176,11 @@ fn timed<const B: usize>(
         .init_for(text.vocab().len(), &mut Rng::new(42))
         .map_err(|e| e.to_string())?;
     let mut trainer = Box::new(BatchTrainer::<f32, V, H, T, B>::ZERO);
+    trainer
+        .adagrad
+        .set_learning_rate(lr)
+        .map_err(|e| e.to_string())?;
+    println!("B = {B}: learning rate {lr:.3}");
     let mut work = Box::new(Workspace::<f32, V, H, T>::ZERO);
     let (mut trained, mut points) = (0.0, Vec::new());
     while trained < seconds {
@@ -208,7 +220,7 @@ fn validation_loss<const H: usize>(
 /// The curves as an SVG: validation loss against training seconds.
 fn svg(curves: &[(&str, Curve)], seconds: f64) -> String {
     let (w, h, l, r, t, b) = (640.0, 360.0, 56.0, 16.0, 16.0, 44.0);
-    let (y0, y1) = (1.9, 3.5);
+    let (y0, y1) = (1.8, 3.0);
     let x = |s: f64| l + s / seconds * (w - l - r);
     let y = |v: f64| t + (y1 - v.clamp(y0, y1)) / (y1 - y0) * (h - t - b);
     let mut s = format!(
@@ -218,8 +230,8 @@ fn svg(curves: &[(&str, Curve)], seconds: f64) -> String {
         w - l - r,
         h - t - b
     );
-    for k in 0..=8 {
-        let v = y0 + (y1 - y0) * k as f64 / 8.0;
+    for k in 0..=6 {
+        let v = y0 + (y1 - y0) * k as f64 / 6.0;
         let _ = writeln!(
             s,
             r##"<text x="{}" y="{}" text-anchor="end">{v:.1}</text>"##,
@@ -227,8 +239,9 @@ fn svg(curves: &[(&str, Curve)], seconds: f64) -> String {
             y(v) + 4.0
         );
     }
-    for k in 0..=6 {
-        let sec = seconds * k as f64 / 6.0;
+    let every = if seconds <= 30.0 { 5.0 } else { 10.0 };
+    for k in 0..=(seconds / every) as usize {
+        let sec = every * k as f64;
         let _ = writeln!(
             s,
             r##"<text x="{}" y="{}" text-anchor="middle">{sec:.0}</text>"##,
