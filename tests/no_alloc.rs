@@ -89,3 +89,26 @@ fn vocab_init_training_and_sampling_do_not_allocate() {
     assert!(sample.iter().all(|&c| c != '\0'));
     assert_eq!(n, 0, "the library allocated {n} times");
 }
+
+#[test]
+fn minibatch_training_does_not_allocate() {
+    const SOURCE: &str = "It is a tale told by an idiot, full of sound and fury, signifying \
+                          nothing. Out, out, brief candle! Life's but a walking shadow.";
+    let mut params = Box::new(Params::<f32, 40, 24>::ZERO);
+    let mut trainer = Box::new(min_char_rnn::BatchTrainer::<f32, 40, 24, 8, 4>::ZERO);
+    let (loss, n) = count_allocations(|| {
+        let vocab = Vocab::<40>::from_text(SOURCE).unwrap();
+        let text = Text::new(&vocab, SOURCE).unwrap();
+        params.init(&mut Rng::new(6));
+        let mut loss = 0.0;
+        for _ in 0..50 {
+            loss = trainer.step(&mut params, &text).unwrap(); // the engine
+        }
+        for _ in 0..5 {
+            loss = trainer.step_reference(&mut params, &text).unwrap(); // the teaching layer
+        }
+        loss
+    });
+    assert!(loss.is_finite());
+    assert_eq!(n, 0, "minibatch training allocated {n} times");
+}
