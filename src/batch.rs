@@ -23,7 +23,7 @@ use crate::matrix::Vector;
 use crate::params::Params;
 use crate::step::loss_fun;
 use crate::text::Text;
-use crate::train::check_step;
+use crate::train::{Trainer, check_step};
 
 /// Where one stream reads: its part of the text and its place in it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -195,6 +195,53 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
         }
         self.steps = self.steps.saturating_add(1);
         self.smooth_loss = self.smooth_loss * 0.999 + loss.to_f64() * 0.001;
+    }
+
+    /// Writes the state a one-stream checkpoint holds into `trainer`:
+    /// Adagrad (learning rate and memory), the step count, the smoothed loss,
+    /// and stream 0's place and `hprev` (stream 0 reads the start of the
+    /// text, as a one-stream run does). Save `trainer` with
+    /// [`save_checkpoint`](crate::save_checkpoint); [`BatchTrainer::resume`]
+    /// continues from it.
+    pub fn store(&self, trainer: &mut Trainer<F, V, H, T>) {
+        trainer.adagrad.clone_from(&self.adagrad);
+        trainer.steps = self.steps;
+        trainer.smooth_loss = self.smooth_loss;
+        trainer.hprev = self.hprevs[0];
+        trainer.set_position(self.streams[0].position, self.streams[0].byte);
+    }
+
+    /// Continues from a one-stream state (a loaded checkpoint, of a run with
+    /// any number of streams): Adagrad, the step count and the smoothed loss
+    /// are taken over; stream 0 continues where `trainer` stands, with its
+    /// `hprev`, if that place is inside stream 0's part of `text`; the other
+    /// streams start their parts with h = 0 (a checkpoint keeps one stream).
+    ///
+    /// Errors: [`Error::TextTooShortForStreams`].
+    pub fn resume(
+        &mut self,
+        trainer: &Trainer<F, V, H, T>,
+        text: &Text<'_, V>,
+    ) -> Result<(), Error> {
+        let part = Self::part_chars(text.len());
+        if part < T + 1 {
+            return Err(Error::TextTooShortForStreams {
+                chars: text.len(),
+                streams: B,
+                needed: B.saturating_mul(T + 1),
+            });
+        }
+        self.cut(text);
+        self.hprevs = [[F::ZERO; H]; B];
+        self.adagrad.clone_from(&trainer.adagrad);
+        self.steps = trainer.steps;
+        self.smooth_loss = trainer.smooth_loss;
+        if trainer.steps > 0 && trainer.position + T + 1 < part {
+            self.streams[0].position = trainer.position;
+            self.streams[0].byte = trainer.byte_position();
+            self.hprevs[0] = trainer.hprev;
+        }
+        Ok(())
     }
 
     // ANCHOR: batch_step_reference

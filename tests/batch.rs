@@ -260,3 +260,59 @@ fn a_diverged_step_changes_nothing() {
         assert!(params.tensors()[1..4] == before_p.tensors()[1..4]);
     }
 }
+
+/// A checkpoint keeps one stream: `store` writes stream 0's state into a
+/// `Trainer`, `resume` takes it back. One stream resumed from a `Trainer`
+/// continues exactly as that `Trainer` does; B streams keep stream 0 and
+/// start the others afresh.
+#[test]
+fn store_and_resume_through_a_trainer() {
+    let vocab = Vocab::<80>::from_text(MACBETH).unwrap();
+    let text = Text::new(&vocab, &MACBETH[..20_000]).unwrap();
+    let mut params = Box::new(Params::<f32, 80, 16>::new(&mut Rng::new(4)));
+    let mut one = Box::new(Trainer::<f32, 80, 16, 12>::ZERO);
+    for _ in 0..40 {
+        one.step(&mut params, &text).unwrap();
+    }
+    let mut batched = Box::new(BatchTrainer::<f32, 80, 16, 12, 1>::ZERO);
+    batched.resume(&one, &text).unwrap();
+    let mut p2 = params.clone();
+    for n in 0..40 {
+        let a = one.step(&mut params, &text).unwrap();
+        let b = batched.step(&mut p2, &text).unwrap();
+        assert_eq!(a.to_bits(), b.to_bits(), "step {n} after resuming");
+    }
+    assert_eq!(params, p2);
+
+    let mut four = Box::new(BatchTrainer::<f32, 80, 16, 12, 4>::ZERO);
+    for _ in 0..30 {
+        four.step(&mut p2, &text).unwrap();
+    }
+    let mut saved = Box::new(Trainer::<f32, 80, 16, 12>::ZERO);
+    four.store(&mut saved);
+    assert_eq!(saved.steps, 30);
+    assert_eq!(saved.hprev, four.hprevs[0]);
+    assert_eq!(saved.position, four.streams[0].position);
+    let mut again = Box::new(BatchTrainer::<f32, 80, 16, 12, 4>::ZERO);
+    again.resume(&saved, &text).unwrap();
+    assert_eq!(again.streams[0], four.streams[0]);
+    assert_eq!(again.hprevs[0], four.hprevs[0]);
+    assert_eq!(again.adagrad.memory, four.adagrad.memory);
+    assert_eq!(
+        (again.steps, again.smooth_loss),
+        (four.steps, four.smooth_loss)
+    );
+    for (s, f) in again.streams[1..].iter().zip(&four.streams[1..]) {
+        assert_eq!((s.start, s.position, s.byte), (f.start, 0, f.start_byte));
+    }
+    assert!(
+        again.hprevs[1..]
+            .iter()
+            .all(|h| h.iter().all(|&x| x == 0.0))
+    );
+    let (a, b) = (
+        four.step(&mut p2.clone(), &text),
+        again.step(&mut p2, &text),
+    );
+    assert!(a.is_ok() && b.is_ok());
+}
