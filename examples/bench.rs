@@ -110,21 +110,34 @@ fn bench<F: FastFloat, const V: usize, const H: usize>(
         "min-char-rnn bench: {} V={V} H={H} T={T} iters={iters}",
         F::NAME
     );
-    let start = Instant::now();
-    for n in 1..=iters {
+    timed(iters, T, 1000, || {
         let step = if reference {
             trainer.step_reference(&mut params, &data)
         } else {
             trainer.step(&mut params, &data)
         };
-        step.map_err(|e| e.to_string())?;
-        if n % 1000 == 0 {
-            println!("iter {n} smooth_loss {:.4}", trainer.smooth_loss);
+        step.map(|_| trainer.smooth_loss).map_err(|e| e.to_string())
+    })
+}
+
+/// Runs `step` `iters` times, printing the smoothed loss it returns every
+/// `every` steps, then the time and chars/s (`chars` characters a step).
+fn timed(
+    iters: u64,
+    chars: usize,
+    every: u64,
+    mut step: impl FnMut() -> Result<f64, String>,
+) -> Result<(), String> {
+    let start = Instant::now();
+    for n in 1..=iters {
+        let smooth_loss = step()?;
+        if n % every == 0 {
+            println!("iter {n} smooth_loss {smooth_loss:.4}");
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("elapsed {secs:.3} s for {iters} iters");
-    println!("chars/s {:.1}", (iters * T as u64) as f64 / secs);
+    println!("elapsed {secs:.3} s for {iters} iters of {chars} characters");
+    println!("chars/s {:.1}", (iters * chars as u64) as f64 / secs);
     Ok(())
 }
 
@@ -142,20 +155,12 @@ fn bench_batch<const V: usize, const H: usize, const B: usize>(
     params.init(&mut Rng::new(seed));
     let mut trainer = common::zeroed::<BatchTrainer<f32, V, H, T, B>>();
     println!("min-char-rnn bench: f32 V={V} H={H} T={T} B={B} iters={iters}");
-    let start = Instant::now();
-    for n in 1..=iters {
+    timed(iters, T * B, 100, || {
         let step = if reference {
             trainer.step_reference(&mut params, &data)
         } else {
             trainer.step(&mut params, &data)
         };
-        step.map_err(|e| e.to_string())?;
-        if n % 100 == 0 {
-            println!("iter {n} smooth_loss {:.4}", trainer.smooth_loss);
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    println!("elapsed {secs:.3} s for {iters} iters of {B} windows");
-    println!("chars/s {:.1}", (iters * (T * B) as u64) as f64 / secs);
-    Ok(())
+        step.map(|_| trainer.smooth_loss).map_err(|e| e.to_string())
+    })
 }

@@ -124,6 +124,19 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
         chars / B
     }
 
+    /// The characters of each part of `text`, if each holds a window.
+    fn parts_fit(text: &Text<'_, V>) -> Result<usize, Error> {
+        let part = Self::part_chars(text.len());
+        if part < T + 1 {
+            return Err(Error::TextTooShortForStreams {
+                chars: text.len(),
+                streams: B,
+                needed: B.saturating_mul(T + 1),
+            });
+        }
+        Ok(part)
+    }
+
     // ANCHOR: next_windows
     /// Reads the next window of every stream into `xs`, `targets`, after
     /// cutting the text into parts at step 0 (or if the text changed), and
@@ -137,14 +150,7 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
         targets: &mut [[usize; T]; B],
     ) -> Result<[usize; B], Error> {
         const { assert!(T > 0 && B > 0 && V > 0, "T, B and V must be at least 1") };
-        let part = Self::part_chars(text.len());
-        if part < T + 1 {
-            return Err(Error::TextTooShortForStreams {
-                chars: text.len(),
-                streams: B,
-                needed: B.saturating_mul(T + 1),
-            });
-        }
+        let part = Self::parts_fit(text)?;
         if self.steps == 0 || self.text_chars != text.len() {
             self.cut(text);
         }
@@ -223,14 +229,7 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
         trainer: &Trainer<F, V, H, T>,
         text: &Text<'_, V>,
     ) -> Result<(), Error> {
-        let part = Self::part_chars(text.len());
-        if part < T + 1 {
-            return Err(Error::TextTooShortForStreams {
-                chars: text.len(),
-                streams: B,
-                needed: B.saturating_mul(T + 1),
-            });
-        }
+        let part = Self::parts_fit(text)?;
         self.cut(text);
         self.hprevs = [[F::ZERO; H]; B];
         self.adagrad.clone_from(&trainer.adagrad);
