@@ -1,12 +1,27 @@
-//! What both binaries of this crate need from the board under QEMU: the
-//! host's clock, an exit status, and a fault handler that exits instead of
-//! spinning forever.
+//! What the demos need from the board under QEMU: a console, a clock, an exit
+//! status, and fault and panic handlers that exit instead of spinning
+//! forever, all through semihosting (the debugger's channel to the host,
+//! which QEMU implements). On a real board without a debugger a semihosting
+//! call stops the core: build with a board's feature, which uses
+//! `board_rtt.rs` instead. (Shared by this crate's two binaries and
+//! `examples/cortex-m0/`.)
 
 use cortex_m_rt::{ExceptionFrame, exception};
-use cortex_m_semihosting::{debug, hprintln};
+use cortex_m_semihosting::{debug, hio, hprintln};
+use panic_semihosting as _; // a panic prints its message and exits QEMU with 1
+
+use crate::clock::Clock;
+
+/// The console: the host's standard output.
+pub type Console = hio::HostStream;
+
+/// The console and the clock (the host's), or `None` without a host.
+pub fn start() -> Option<(Console, Clock)> {
+    Some((hio::hstdout().ok()?, Clock::Host(clock_cs)))
+}
 
 /// Centiseconds since QEMU started (semihosting SYS_CLOCK: the host's clock).
-pub fn clock_cs() -> u32 {
+fn clock_cs() -> u32 {
     // SAFETY: SYS_CLOCK takes no argument and only reads the host's clock.
     unsafe { cortex_m_semihosting::syscall!(CLOCK) as u32 }
 }
@@ -19,7 +34,7 @@ pub fn exit(ok: bool) -> ! {
         debug::EXIT_FAILURE
     });
     loop {
-        // Only reached on real hardware, where there is no host to exit to.
+        // Only reached with a debugger that ignores the exit call.
         cortex_m::asm::wfi();
     }
 }

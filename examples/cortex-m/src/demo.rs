@@ -7,6 +7,7 @@
 
 use core::fmt::Write;
 
+use crate::clock::{Clock, Stopwatch};
 use crate::hello::{self, Fixed, Hello, Model, train_step};
 use crate::stack;
 
@@ -22,43 +23,26 @@ pub const TOMORROW: &str = include_str!("tomorrow.txt");
 pub const TOMORROW_BUDGET: usize = 128 * 1024;
 
 /// Runs both demos; returns `true` if both learned and fit their budgets.
-pub fn run(
-    out: &mut impl Write,
-    clock_cs: impl Fn() -> u32,
-    hello: &mut Hello,
-    tomorrow: &mut Tomorrow,
-) -> bool {
-    let t0 = clock_cs();
-    let mut ok = hello::run(out, &clock_cs, hello);
-    ok &= run_tomorrow(out, tomorrow);
-    let cs = clock_cs().wrapping_sub(t0);
-    let _ = writeln!(
-        out,
-        "total time {}.{:02} s (host clock)",
-        cs / 100,
-        cs % 100
-    );
-    ok
+pub fn run(out: &mut impl Write, clock: Clock, hello: &mut Hello, tomorrow: &mut Tomorrow) -> bool {
+    let ok = hello::run(out, clock, hello);
+    ok & run_tomorrow(out, clock, tomorrow)
 }
 
 /// Trains the soliloquy with its stack painted and reports its RAM; `true`
 /// if it learned and fit.
-fn run_tomorrow(out: &mut impl Write, m: &mut Tomorrow) -> bool {
-    let painted = match stack::paint(TOMORROW_BUDGET - Tomorrow::BYTES.min(TOMORROW_BUDGET)) {
-        Ok(painted) => painted,
-        Err(refused) => {
-            let _ = writeln!(out, "[tomorrow] {refused}");
-            return false;
-        }
-    };
-    let learned = train_tomorrow(out, m);
+fn run_tomorrow(out: &mut impl Write, clock: Clock, m: &mut Tomorrow) -> bool {
+    let painted = stack::paint(TOMORROW_BUDGET - Tomorrow::BYTES.min(TOMORROW_BUDGET));
+    if let Some(refusal) = painted.refusal() {
+        let _ = writeln!(out, "[tomorrow] {refusal}");
+    }
+    let learned = train_tomorrow(out, clock, m);
     let peak = stack::peak(&painted);
     let (state, formula) = (Tomorrow::BYTES, Tomorrow::FORMULA);
     learned & hello::report(out, "tomorrow", state, formula, peak, TOMORROW_BUDGET)
 }
 
 #[inline(never)]
-fn train_tomorrow(out: &mut impl Write, m: &mut Tomorrow) -> bool {
+fn train_tomorrow(out: &mut impl Write, clock: Clock, m: &mut Tomorrow) -> bool {
     const STEPS: u32 = 2000;
     let vocab = match Vocab::<37>::from_text(TOMORROW) {
         Ok(v) => v,
@@ -74,11 +58,13 @@ fn train_tomorrow(out: &mut impl Write, m: &mut Tomorrow) -> bool {
     m.params.init(&mut rng);
     m.trainer.reset();
     let mut start = 0.0;
+    let mut watch = Stopwatch::start(clock);
     for step in 1..=STEPS {
         if let Err(e) = train_step(m, &text) {
             let _ = writeln!(out, "[tomorrow] error: {e}");
             return false;
         }
+        watch.lap();
         if step == 1 {
             start = m.trainer.smooth_loss as f32;
         }
@@ -87,6 +73,7 @@ fn train_tomorrow(out: &mut impl Write, m: &mut Tomorrow) -> bool {
             let _ = writeln!(out, "[tomorrow] step {step:>4}  smooth loss {s}");
         }
     }
+    let _ = writeln!(out, "[tomorrow] speed: {}", watch.rate(STEPS, "steps"));
     let _ = writeln!(
         out,
         "[tomorrow] sample (temperature 0.5, primed with \"To\"):"

@@ -8,6 +8,7 @@
 
 use core::fmt::Write;
 
+use crate::clock::{Clock, Stopwatch};
 use crate::stack;
 
 use min_char_rnn::engine::pass;
@@ -84,40 +85,37 @@ impl core::fmt::Display for Fixed {
 
 /// Trains "hello" with its stack painted, reports its RAM, checks the two
 /// layers agree and times training; `true` if it learned, fit and agreed.
-pub fn run(out: &mut impl Write, clock_cs: &impl Fn() -> u32, m: &mut Hello) -> bool {
-    let painted = match stack::paint(HELLO_BUDGET - Hello::BYTES.min(HELLO_BUDGET)) {
-        Ok(painted) => painted,
-        Err(refused) => {
-            // Too little RAM for the budget: training might overrun the model too.
-            let _ = writeln!(out, "[hello] {refused}");
-            return false;
-        }
-    };
+pub fn run(out: &mut impl Write, clock: Clock, m: &mut Hello) -> bool {
+    let painted = stack::paint(HELLO_BUDGET - Hello::BYTES.min(HELLO_BUDGET));
+    if let Some(refusal) = painted.refusal() {
+        let _ = writeln!(out, "[hello] {refusal}");
+    }
     let learned = train(out, m);
     let peak = stack::peak(&painted);
     let (state, formula) = (Hello::BYTES, Hello::FORMULA);
     let fits = report(out, "hello", state, formula, peak, HELLO_BUDGET);
-    learned & fits & layers_agree(out, m) & speed(out, clock_cs, m)
+    learned & fits & layers_agree(out, m) & speed(out, clock, m)
 }
 
 /// Prints the RAM a model used: its state plus the peak stack, against the
-/// budget. `peak` is `None` when the stack used all the budget left it.
+/// budget.
 pub fn report(
     out: &mut impl Write,
     name: &str,
     state: usize,
     formula: usize,
-    peak: Option<usize>,
+    peak: Result<usize, stack::Overrun>,
     budget: usize,
 ) -> bool {
-    let Some(stack) = peak else {
-        let _ = writeln!(
-            out,
-            "[{name}] RAM: state {state} B; the stack used all the {} B the {budget} B budget \
-             leaves it, or more: DOES NOT FIT",
-            budget.saturating_sub(state)
-        );
-        return false;
+    let stack = match peak {
+        Ok(stack) => stack,
+        Err(overrun) => {
+            let _ = writeln!(
+                out,
+                "[{name}] RAM: state {state} B; {overrun}: DOES NOT FIT"
+            );
+            return false;
+        }
     };
     let total = state + stack;
     let fits = total <= budget && state >= formula && state < formula + 5 * 16;
@@ -239,10 +237,9 @@ fn layers_agree<const H: usize, const T: usize>(
 pub const TIMED_STEPS: u32 = 3000;
 
 /// Trains the "hello" model again from the same start, `TIMED_STEPS` steps
-/// without printing, and prints the steps per second of QEMU's host time (an
-/// emulator's speed, not a core's). `false` on a training error.
+/// without printing, and prints their speed. `false` on a training error.
 #[inline(never)]
-fn speed(out: &mut impl Write, clock_cs: &impl Fn() -> u32, m: &mut Hello) -> bool {
+fn speed(out: &mut impl Write, clock: Clock, m: &mut Hello) -> bool {
     let Ok(vocab) = Vocab::<4>::from_text("hello") else {
         return false;
     };
@@ -251,19 +248,15 @@ fn speed(out: &mut impl Write, clock_cs: &impl Fn() -> u32, m: &mut Hello) -> bo
     };
     m.params.init(&mut Rng::new(42));
     m.trainer.reset();
-    let t0 = clock_cs();
-    for _ in 0..TIMED_STEPS {
+    let mut watch = Stopwatch::start(clock);
+    for step in 1..=TIMED_STEPS {
         if train_step(m, &text).is_err() {
             return false;
         }
+        if step % 100 == 0 {
+            watch.lap(); // often enough for a cycle counter that wraps
+        }
     }
-    let cs = clock_cs().wrapping_sub(t0).max(1);
-    let _ = writeln!(
-        out,
-        "[hello] speed: {TIMED_STEPS} steps in {}.{:02} s of QEMU (host clock): {} steps/s",
-        cs / 100,
-        cs % 100,
-        TIMED_STEPS * 100 / cs
-    );
+    let _ = writeln!(out, "[hello] speed: {}", watch.rate(TIMED_STEPS, "steps"));
     true
 }

@@ -1,18 +1,20 @@
 //! min-char-rnn trains on a Cortex-M4F: `cargo run --release` from this folder
-//! runs it under QEMU (board mps2-an386) and exits 0 only if it learned.
+//! runs it under QEMU (board mps2-an386) and exits 0 only if it learned; with
+//! a board's feature (`--features nucleo-f411`, `nrf52840-dk`) it is built
+//! for that board, its output going through RTT.
 
 #![no_std]
 #![no_main]
 
+#[cfg_attr(feature = "rtt", path = "board_rtt.rs")]
 mod board;
+mod clock;
 mod demo;
 mod hello;
 mod stack;
 
-use board::{clock_cs, exit};
+use board::exit;
 use cortex_m_rt::entry;
-use cortex_m_semihosting::hio;
-use panic_semihosting as _; // a panic prints its message and exits QEMU with 1
 
 // The models live in .bss: all zeros, so they cost no flash and are never
 // built on the stack (`cortex_m::singleton!` would build its value on the
@@ -26,8 +28,8 @@ fn main() -> ! {
     // these statics, so these are the only references to them, ever.
     let (hello, tomorrow) = (&raw mut HELLO, &raw mut TOMORROW);
     let (hello, tomorrow) = unsafe { (&mut *hello, &mut *tomorrow) };
-    let Ok(mut out) = hio::hstdout() else {
+    let Some((mut out, clock)) = board::start() else {
         exit(false)
     };
-    exit(demo::run(&mut out, clock_cs, hello, tomorrow))
+    exit(demo::run(&mut out, clock, hello, tomorrow))
 }

@@ -9,6 +9,8 @@
 
 #[path = "../../cortex-m/src/board.rs"]
 mod board;
+#[path = "../../cortex-m/src/clock.rs"]
+mod clock;
 #[path = "../../cortex-m/src/hello.rs"]
 mod hello;
 #[path = "../../cortex-m/src/stack.rs"]
@@ -16,10 +18,8 @@ mod stack;
 
 use core::fmt::Write;
 
-use board::{clock_cs, exit};
+use board::exit;
 use cortex_m_rt::entry;
-use cortex_m_semihosting::hio;
-use panic_semihosting as _; // a panic prints its message and exits QEMU with 1
 
 // In .bss: all zeros, no flash image, never on the stack.
 static mut HELLO: hello::Hello = hello::Hello::ZERO;
@@ -35,37 +35,30 @@ fn main() -> ! {
     // this static, so this is the only reference to it, ever.
     let model = &raw mut HELLO;
     let model = unsafe { &mut *model };
-    let Ok(mut out) = hio::hstdout() else {
+    let Some((mut out, clock)) = board::start() else {
         exit(false)
     };
     // All the free RAM, painted: the whole program's peak stack, checks and
     // timing included (`hello::run` paints and measures its training again).
-    let free = stack::stack_start() - stack::statics_end();
-    let painted = match stack::paint(free) {
-        Ok(painted) => painted,
-        Err(refused) => {
-            let _ = writeln!(out, "[whole program] {refused}");
-            exit(false)
-        }
-    };
-    let ok = hello::run(&mut out, &clock_cs, model);
+    let painted = stack::paint(stack::stack_start() - stack::statics_end());
+    let ok = hello::run(&mut out, clock, model);
     let peak = stack::peak(&painted);
     exit(ok & whole_ram(&mut out, peak))
 }
 
 /// All the RAM the program uses, not only the model's: every static (`.data`,
 /// `.bss`, `.uninit`) plus the peak stack of the whole run, against the
-/// part's RAM (`memory.x`). `peak` is `None` if the stack reached the statics.
-fn whole_ram(out: &mut impl Write, peak: Option<usize>) -> bool {
+/// part's RAM (`qemu.x`).
+fn whole_ram(out: &mut impl Write, peak: Result<usize, stack::Overrun>) -> bool {
     let ram_start = &raw const __sdata as usize;
     let ram = stack::stack_start() - ram_start;
     let statics = stack::statics_end() - ram_start;
-    let Some(peak) = peak else {
-        let _ = writeln!(
-            out,
-            "[whole program] the stack reached the statics: DOES NOT FIT"
-        );
-        return false;
+    let peak = match peak {
+        Ok(peak) => peak,
+        Err(overrun) => {
+            let _ = writeln!(out, "[whole program] {overrun}: DOES NOT FIT");
+            return false;
+        }
     };
     let total = statics + peak;
     let fits = total <= ram;

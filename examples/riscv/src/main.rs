@@ -5,6 +5,8 @@
 #![no_std]
 #![no_main]
 
+#[path = "../../cortex-m/src/clock.rs"]
+mod clock;
 #[path = "../../cortex-m/src/demo.rs"]
 mod demo;
 #[path = "../../cortex-m/src/hello.rs"]
@@ -12,6 +14,7 @@ mod hello;
 #[path = "../../cortex-m/src/stack.rs"]
 mod stack;
 
+use clock::Clock;
 use riscv_semihosting::{debug, hio};
 
 /// Centiseconds since QEMU started (semihosting SYS_CLOCK: the host's clock).
@@ -33,7 +36,7 @@ fn main() -> ! {
     let Ok(mut out) = hio::hstdout() else {
         exit(false)
     };
-    exit(demo::run(&mut out, clock_cs, hello, tomorrow))
+    exit(demo::run(&mut out, Clock::Host(clock_cs), hello, tomorrow))
 }
 
 /// Ends the QEMU run with exit status 0 (`ok`) or 1.
