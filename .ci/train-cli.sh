@@ -112,6 +112,31 @@ grep -qF "training diverged at step 2" "$logs/out.log" || { cat "$logs/out.log";
 "$sample" div.ckpt --length 10 > /dev/null || fail "divergence: the last checkpoint does not load"
 echo "ok: divergence: $(tail -n 1 "$logs/out.log")"
 
+# --batch B: B streams train, the checkpoint is an ordinary one (sample
+# loads it, a resume with or without --batch continues its step count), and
+# what is not compiled is refused before anything is written.
+expect_output "--batch 8 trains and saves" "minibatch: 8 streams" \
+  "$train" "$dir/text.txt" --batch 8 --steps 40 --sample-every 20 --checkpoint b8.ckpt
+grep -qF "saved b8.ckpt at step 40" "$logs/out.log" || { cat "$logs/out.log"; fail "--batch 8: not saved"; }
+grep -qF "trained 40 steps (8000 characters)" "$logs/out.log" \
+  || { cat "$logs/out.log"; fail "--batch 8: not 8 windows a step"; }
+[ -f b8.best.ckpt ] && [ -f b8.history.csv ] || fail "--batch 8: $(ls)"
+"$sample" b8.ckpt --length 20 > /dev/null || fail "sample does not load a --batch checkpoint"
+echo "ok: sample loads a --batch checkpoint"
+expect_output "--resume --batch 8 continues the step count" "saved b8.ckpt at step 60" \
+  "$train" "$dir/text.txt" --batch 8 --steps 60 --resume b8.ckpt
+grep -qF "resumed from b8.ckpt at step 40" "$logs/out.log" || fail "--batch 8: not resumed at 40"
+expect_output "a --batch checkpoint resumes without --batch" "saved b8.ckpt at step 70" \
+  "$train" "$dir/text.txt" --steps 70 --resume b8.ckpt
+expect_refusal "--batch 3" "--batch 3: not a compiled number of streams; pick one of [1, 8, 32]" \
+  "$train" "$dir/text.txt" --batch 3 --steps 10 --checkpoint b3.ckpt
+expect_refusal "--batch 8 with a shape not compiled for it" \
+  "--batch 8: minibatches are compiled for f32 with V = 96, T = 25 and H = 100, 256, 512 only, and --hidden is 64" \
+  "$train" "$dir/text.txt" --batch 8 --hidden 64 --steps 10 --checkpoint b64.ckpt
+head -c 150 "$dir/text.txt" > short.txt
+expect_refusal "--batch 8 on a text too short for 8 streams" "too few for 8 streams" \
+  "$train" short.txt --batch 8 --steps 10 --checkpoint short.ckpt
+
 # Texts that are not UTF-8, and texts with a byte-order mark or CRLF.
 printf '\xff\xfeh\x00i\x00\n\x00' > utf16.txt
 expect_refusal "a UTF-16 text" "is UTF-16 (little-endian: it starts with the byte-order mark FF FE)" \

@@ -21,8 +21,8 @@ use common::progress::{Field, Status, fit};
 use common::{Args, PLACEHOLDER, check_range, duration};
 use min_char_rnn::engine::{Workspace, pass::forward};
 use min_char_rnn::{
-    CheckpointHeader, Error, Params, Pick, Rng, Sampler, Text, Trainer, Vocab, checkpoint_size,
-    load_checkpoint, save_checkpoint,
+    BatchTrainer, CheckpointHeader, Error, Params, Pick, Rng, Sampler, Text, Trainer, Vocab,
+    checkpoint_size, load_checkpoint, save_checkpoint,
 };
 use plot::{History, Point};
 
@@ -54,6 +54,14 @@ options [default]:
                       of more than 256 distinct characters, 100, 256 or 512
   --seq T             characters per window (seq_length): 25 or 50 [25]
   --lr RATE           Adagrad learning rate [0.1]
+  --batch B           train B streams of the text at once, one update for all
+                      (a minibatch): 1, 8 or 32 [1]; B > 1 is compiled for f32
+                      with V = 96 (at most 96 distinct characters), T = 25 and
+                      H = 100, 256 or 512 only. A step then reads B windows.
+                      The checkpoint is an ordinary one (sample it, or resume it
+                      with any --batch): it keeps stream 0's place and state,
+                      and a resumed minibatch run starts the other streams
+                      again at the start of their parts
   --seed S            seed for the initial weights and the samples [42]
   --sample-every K    every K steps: print a 200-character sample, measure the
                       validation loss and save [1000]
@@ -156,6 +164,7 @@ struct Config {
     hidden: usize,
     seq: usize,
     lr: f64,
+    batch: usize,
     steps: Option<u64>,
     minutes: Option<f64>,
     seed: u64,
@@ -298,6 +307,12 @@ fn config(args: &Args) -> Result<Config, String> {
             args.get("lr")?.unwrap_or(0.1),
             |r: f64| r.is_finite() && r > 0.0 && (r as f32).is_finite() && r as f32 > 0.0,
             "must be a positive number that f32 can hold (about 1e-45 to 3e38)",
+        )?,
+        batch: check_range(
+            "batch",
+            args.get("batch")?.unwrap_or(1),
+            |b| BATCHES.contains(&b),
+            &format!("not a compiled number of streams; pick one of {BATCHES:?}"),
         )?,
         steps,
         minutes,
@@ -453,6 +468,7 @@ fn main() {
         "hidden",
         "seq",
         "lr",
+        "batch",
         "steps",
         "minutes",
         "seed",
@@ -561,9 +577,56 @@ fn run(cfg: &Config, text: String, screen: &mut Screen) -> Result<(), String> {
             common::hidden_sizes(v)
         )
     });
-    with_shape!(v, cfg.hidden, cfg.seq, unsupported, |V, H, T| {
-        train::<V, H, T>(cfg, text, screen)
-    })
+    if cfg.batch == 1 {
+        return with_shape!(v, cfg.hidden, cfg.seq, unsupported, |V, H, T| {
+            train::<V, H, T, Trainer<f32, V, H, T>>(cfg, text, screen)
+        });
+    }
+    // Minibatches for a short list of shapes only: each costs compile time
+    // and binary size. Keep BATCH_HIDDEN and BATCHES in step with this list.
+    macro_rules! batched {
+        ($(($hh:literal, $bb:literal))*) => {
+            match (v, cfg.hidden, cfg.seq, cfg.batch) {
+                $( (BATCH_V, $hh, BATCH_T, $bb) => {
+                    train::<BATCH_V, $hh, BATCH_T, Streams<BATCH_V, $hh, BATCH_T, $bb>>(cfg, text, screen)
+                } )*
+                _ => Err(batch_unsupported(cfg.batch, v, cfg.hidden, cfg.seq)),
+            }
+        };
+    }
+    batched!((100, 8)(100, 32)(256, 8)(256, 32)(512, 8)(512, 32))
+}
+
+/// The numbers of streams `--batch` takes.
+const BATCHES: [usize; 3] = [1, 8, 32];
+/// The one vocabulary capacity, seq_length and the hidden sizes compiled
+/// for `--batch` above 1.
+const BATCH_V: usize = 96;
+const BATCH_T: usize = 25;
+const BATCH_HIDDEN: [usize; 3] = [100, 256, 512];
+
+/// Why `--batch` cannot train this shape (`batch` > 1, a shape not compiled).
+fn batch_unsupported(batch: usize, v: usize, hidden: usize, seq: usize) -> String {
+    let mut off = Vec::new();
+    if v != BATCH_V {
+        off.push(format!(
+            "this model has V = {v} (more than {BATCH_V} distinct characters; a new run can \
+             keep the {n} most frequent with --top-chars {n})",
+            n = BATCH_V - 1
+        ));
+    }
+    if !BATCH_HIDDEN.contains(&hidden) {
+        off.push(format!("--hidden is {hidden}"));
+    }
+    if seq != BATCH_T {
+        off.push(format!("--seq is {seq}"));
+    }
+    format!(
+        "--batch {batch}: minibatches are compiled for f32 with V = {BATCH_V}, T = {BATCH_T} and \
+         H = {} only, and {}; use --batch 1 for other shapes",
+        BATCH_HIDDEN.map(|h| h.to_string()).join(", "),
+        off.join(" and ")
+    )
 }
 
 /// Splits off the last 5% of the characters for validation.
@@ -619,7 +682,100 @@ fn read_history(checkpoint: &str, step: u64, screen: &mut Screen) -> History {
     History::default()
 }
 
-fn train<const V: usize, const H: usize, const T: usize>(
+/// How the training loop takes a step: one stream ([`Trainer`]) or `B`
+/// ([`Streams`]). Everything else the loop reads (the step count, the
+/// smoothed loss, the hidden state and place to sample and validate from,
+/// and what a checkpoint saves) it reads from a one-stream [`Trainer`]: the
+/// trainer itself, or for `B` streams a view of stream 0.
+trait Stepper<const V: usize, const H: usize, const T: usize> {
+    /// Windows read per step.
+    const STREAMS: usize;
+    /// Bytes of training state besides the parameters.
+    const BYTES: usize;
+    /// Takes over a one-stream trainer, new or loaded from a checkpoint.
+    fn start(trainer: Box<Trainer<f32, V, H, T>>, text: &Text<'_, V>) -> Result<Box<Self>, Error>;
+    /// One training step; the mean loss of its windows.
+    fn step(&mut self, params: &mut Params<f32, V, H>, text: &Text<'_, V>) -> Result<f32, Error>;
+    /// The step count, smoothed loss, `hprev` and place, current after
+    /// every step (Adagrad's memory may lag: see [`Stepper::synced`]).
+    fn view(&self) -> &Trainer<f32, V, H, T>;
+    /// The view with everything a checkpoint holds, Adagrad's memory too.
+    fn synced(&mut self) -> &Trainer<f32, V, H, T>;
+}
+
+impl<const V: usize, const H: usize, const T: usize> Stepper<V, H, T> for Trainer<f32, V, H, T> {
+    const STREAMS: usize = 1;
+    const BYTES: usize = Trainer::<f32, V, H, T>::BYTES;
+
+    fn start(trainer: Box<Self>, _: &Text<'_, V>) -> Result<Box<Self>, Error> {
+        Ok(trainer)
+    }
+
+    fn step(&mut self, params: &mut Params<f32, V, H>, text: &Text<'_, V>) -> Result<f32, Error> {
+        Trainer::step(self, params, text)
+    }
+
+    fn view(&self) -> &Self {
+        self
+    }
+
+    fn synced(&mut self) -> &Self {
+        self
+    }
+}
+
+/// `B` streams: a [`BatchTrainer`] trains, and a one-stream [`Trainer`]
+/// shows stream 0 to the loop and carries the state a checkpoint keeps
+/// ([`BatchTrainer::store`]).
+struct Streams<const V: usize, const H: usize, const T: usize, const B: usize> {
+    batch: Box<BatchTrainer<f32, V, H, T, B>>,
+    view: Box<Trainer<f32, V, H, T>>,
+}
+
+impl<const V: usize, const H: usize, const T: usize, const B: usize> Streams<V, H, T, B> {
+    /// What the loop reads every step, copied from the batch trainer: all of
+    /// [`BatchTrainer::store`] but Adagrad's memory (P floats, copied for
+    /// saves only).
+    fn sync_view(&mut self) {
+        let (b, view) = (&self.batch, &mut self.view);
+        view.steps = b.steps;
+        view.smooth_loss = b.smooth_loss;
+        view.hprev = b.hprevs[0];
+        view.set_position(b.streams[0].position, b.streams[0].byte);
+    }
+}
+
+impl<const V: usize, const H: usize, const T: usize, const B: usize> Stepper<V, H, T>
+    for Streams<V, H, T, B>
+{
+    const STREAMS: usize = B;
+    const BYTES: usize = BatchTrainer::<f32, V, H, T, B>::BYTES + Trainer::<f32, V, H, T>::BYTES;
+
+    fn start(view: Box<Trainer<f32, V, H, T>>, text: &Text<'_, V>) -> Result<Box<Self>, Error> {
+        let mut batch = common::zeroed::<BatchTrainer<f32, V, H, T, B>>();
+        batch.resume(&view, text)?;
+        let mut streams = Box::new(Streams { batch, view });
+        streams.sync_view();
+        Ok(streams)
+    }
+
+    fn step(&mut self, params: &mut Params<f32, V, H>, text: &Text<'_, V>) -> Result<f32, Error> {
+        let loss = self.batch.step(params, text)?;
+        self.sync_view();
+        Ok(loss)
+    }
+
+    fn view(&self) -> &Trainer<f32, V, H, T> {
+        &self.view
+    }
+
+    fn synced(&mut self) -> &Trainer<f32, V, H, T> {
+        self.batch.store(&mut self.view);
+        &self.view
+    }
+}
+
+fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
     cfg: &Config,
     mut source: String,
     screen: &mut Screen,
@@ -663,10 +819,18 @@ fn train<const V: usize, const H: usize, const T: usize>(
     let symbols: String = vocab.symbols().iter().collect();
     screen.line(&format!(
         "vocabulary: {} symbols (capacity V = {V}): {symbols:?}\nmodel: H = {H}, T = {T}, f32, \
-         {} parameters, {} KiB of training state",
+         {} parameters, {} KiB of training state{}",
         vocab.len(),
         Params::<f32, V, H>::COUNT,
-        (std::mem::size_of::<Params<f32, V, H>>() + Trainer::<f32, V, H, T>::BYTES) / 1024
+        (std::mem::size_of::<Params<f32, V, H>>() + S::BYTES) / 1024,
+        match S::STREAMS {
+            1 => String::new(),
+            b => format!(
+                "\nminibatch: {b} streams, each reading its own part of the text; a step reads \
+                 {b} windows ({} characters) and makes one update",
+                b * T
+            ),
+        }
     ));
     let (train_part, valid_part) = split(&source);
     let text = Text::new(&vocab, train_part).map_err(|e| match &cfg.resume {
@@ -685,6 +849,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
         }
         None => e.to_string(),
     })?;
+    let mut stepper = S::start(trainer, &text).map_err(|e| format!("{}: {e}", cfg.path))?;
     let full = Text::new(&vocab, valid_part).ok().filter(|v| v.len() > T);
     let periodic = full.and_then(|f| match cfg.valid_chars {
         Some(n) if n < f.len() => Text::new(&vocab, prefix(valid_part, n)).ok(),
@@ -724,9 +889,9 @@ fn train<const V: usize, const H: usize, const T: usize>(
         o.history
     ));
     screen.line(&match (cfg.steps, cfg.minutes) {
-        (Some(n), _) if n <= trainer.steps => format!(
+        (Some(n), _) if n <= stepper.view().steps => format!(
             "the checkpoint is at step {}, which is --steps {n} or beyond: no training",
-            trainer.steps
+            stepper.view().steps
         ),
         (None, None) => "training until Ctrl-C (no --steps or --minutes), which saves".into(),
         (Some(n), None) => format!("training until step {n} (Ctrl-C saves and stops earlier)"),
@@ -739,12 +904,15 @@ fn train<const V: usize, const H: usize, const T: usize>(
     let (periodic_chars, full_chars) =
         (periodic.map_or(0, |p| p.len()), full.map_or(0, |f| f.len()));
     let mut best = history.best(periodic_chars);
-    let mut clock = Clock::new(trainer.steps);
-    let mut saved_step = cfg.resume.as_ref().map(|_| (trainer.steps, &o.checkpoint));
+    let mut clock = Clock::new(stepper.view().steps, T * S::STREAMS);
+    let mut saved_step = cfg
+        .resume
+        .as_ref()
+        .map(|_| (stepper.view().steps, &o.checkpoint));
     let mut last_valid: Option<f64> = None;
     let mut valid_step = None;
     let interrupted = loop {
-        let done_steps = cfg.steps.is_some_and(|n| trainer.steps >= n);
+        let done_steps = cfg.steps.is_some_and(|n| stepper.view().steps >= n);
         let done_time = cfg
             .minutes
             .is_some_and(|m| clock.started.elapsed().as_secs_f64() >= m * 60.0);
@@ -754,7 +922,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
         if done_steps || done_time {
             break false;
         }
-        if let Err(e) = trainer.step(&mut params, &text) {
+        if let Err(e) = stepper.step(&mut params, &text) {
             let kept = match saved_step {
                 Some((step, file)) => format!("{file} keeps step {step}, the last saved"),
                 None => "this run saved nothing".into(),
@@ -764,33 +932,39 @@ fn train<const V: usize, const H: usize, const T: usize>(
                 e => e.to_string(),
             });
         }
-        let n = trainer.steps;
+        let n = stepper.view().steps;
         if n % 100 == 0 || n == 1 {
             history.points.push(Point::Train {
                 step: n,
-                loss: trainer.smooth_loss / T as f64,
+                loss: stepper.view().smooth_loss / T as f64,
             });
         }
-        screen.status(|| clock.fields(cfg, &trainer, last_valid));
+        screen.status(|| clock.fields(cfg, stepper.view(), last_valid));
         if n % cfg.sample_every == 0 {
             let paused = Instant::now();
-            screen.fitted(&clock.fields(cfg, &trainer, last_valid));
+            screen.fitted(&clock.fields(cfg, stepper.view(), last_valid));
             // As min-char-rnn: from hprev, seeded with the next window's first input.
-            let next = train_part[trainer.byte_position()..]
+            let next = train_part[stepper.view().byte_position()..]
                 .chars()
                 .next()
                 .unwrap_or('\n');
             let x = vocab.encode(next).unwrap_or(0);
-            let sample =
-                Sampler::from_state(&params, &vocab, &mut rng, &trainer.hprev, x, Pick::SAMPLE)
-                    .map_err(|e| e.to_string())?;
+            let sample = Sampler::from_state(
+                &params,
+                &vocab,
+                &mut rng,
+                &stepper.view().hprev,
+                x,
+                Pick::SAMPLE,
+            )
+            .map_err(|e| e.to_string())?;
             screen.line(&format!(
                 "----\n{}\n----",
                 sample.take(200).collect::<String>()
             ));
             if let Some(valid) = periodic {
                 if let Some(loss) =
-                    validation_loss::<V, H, T>(&params, &valid, &trainer.hprev, screen)
+                    validation_loss::<V, H, T>(&params, &valid, &stepper.view().hprev, screen)
                 {
                     last_valid = Some(loss);
                     valid_step = Some(n);
@@ -800,26 +974,27 @@ fn train<const V: usize, const H: usize, const T: usize>(
                         if is_best { ", the lowest so far" } else { "" }
                     ));
                     if is_best {
-                        save(&o.best, &params, &trainer, &vocab, &rng)?;
+                        save(&o.best, &params, stepper.synced(), &vocab, &rng)?;
                     }
                 }
             }
-            save_all(o, &history, &params, &trainer, &vocab, &rng)?;
+            save_all(o, &history, &params, stepper.synced(), &vocab, &rng)?;
             saved_step = Some((n, &o.checkpoint));
             clock.paused += paused.elapsed();
         }
     };
     screen.clear();
-    let n = trainer.steps;
+    let n = stepper.view().steps;
     let paused = Instant::now();
     if interrupted {
         screen.line(&format!("interrupted: stopping after step {n}"));
     } else if n > clock.first_step {
         if n % cfg.sample_every != 0 {
-            screen.fitted(&clock.fields(cfg, &trainer, last_valid));
+            screen.fitted(&clock.fields(cfg, stepper.view(), last_valid));
         }
         if let Some(valid) = periodic.filter(|_| valid_step != Some(n)) {
-            if let Some(loss) = validation_loss::<V, H, T>(&params, &valid, &trainer.hprev, screen)
+            if let Some(loss) =
+                validation_loss::<V, H, T>(&params, &valid, &stepper.view().hprev, screen)
             {
                 let is_best = record(&mut history, &mut best, n, loss, valid.len());
                 screen.line(&format!(
@@ -827,12 +1002,13 @@ fn train<const V: usize, const H: usize, const T: usize>(
                     if is_best { ", the lowest so far" } else { "" }
                 ));
                 if is_best {
-                    save(&o.best, &params, &trainer, &vocab, &rng)?;
+                    save(&o.best, &params, stepper.synced(), &vocab, &rng)?;
                 }
             }
         }
         if let Some(valid) = full.filter(|f| f.len() > periodic_chars) {
-            if let Some(loss) = validation_loss::<V, H, T>(&params, &valid, &trainer.hprev, screen)
+            if let Some(loss) =
+                validation_loss::<V, H, T>(&params, &valid, &stepper.view().hprev, screen)
             {
                 history.points.push(Point::Valid {
                     step: n,
@@ -846,7 +1022,7 @@ fn train<const V: usize, const H: usize, const T: usize>(
             }
         }
     }
-    save_all(o, &history, &params, &trainer, &vocab, &rng)?;
+    save_all(o, &history, &params, stepper.synced(), &vocab, &rng)?;
     screen.line(&format!("saved {} at step {n}", o.checkpoint));
     if let Some(path) = &cfg.plot {
         let svg = history
@@ -863,9 +1039,9 @@ fn train<const V: usize, const H: usize, const T: usize>(
              saves: {} more",
             n - clock.first_step,
             if n - clock.first_step == 1 { "" } else { "s" },
-            (n - clock.first_step).saturating_mul(T as u64),
+            (n - clock.first_step).saturating_mul(clock.chars_per_step as u64),
             duration(trained),
-            clock.rate(n, T),
+            clock.rate(n),
             duration(clock.paused.as_secs_f64())
         ));
     }
@@ -892,14 +1068,17 @@ fn record(
 struct Clock {
     started: Instant,
     first_step: u64,
+    /// Characters a step reads: T, or T·B for B streams.
+    chars_per_step: usize,
     paused: Duration,
 }
 
 impl Clock {
-    fn new(first_step: u64) -> Self {
+    fn new(first_step: u64, chars_per_step: usize) -> Self {
         Clock {
             started: Instant::now(),
             first_step,
+            chars_per_step,
             paused: Duration::ZERO,
         }
     }
@@ -910,8 +1089,9 @@ impl Clock {
     }
 
     /// Characters trained on per second of training.
-    fn rate(&self, step: u64, t: usize) -> f64 {
-        step.saturating_sub(self.first_step) as f64 * t as f64 / self.training_secs().max(1e-9)
+    fn rate(&self, step: u64) -> f64 {
+        step.saturating_sub(self.first_step) as f64 * self.chars_per_step as f64
+            / self.training_secs().max(1e-9)
     }
 
     /// The progress line's fields, most important ranked highest.
@@ -933,7 +1113,7 @@ impl Clock {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let rate = self.rate(n, T);
+        let rate = self.rate(n);
         let step = match cfg.steps {
             Some(total) => format!("step {n}/{total}"),
             None => format!("step {n}"),
@@ -941,7 +1121,10 @@ impl Clock {
         let loss = trainer.smooth_loss / T as f64;
         let mut fields = vec![
             Field::only(9, step),
-            Field::only(2, format!("chars {}", n.saturating_mul(T as u64))),
+            Field::only(
+                2,
+                format!("chars {}", n.saturating_mul(self.chars_per_step as u64)),
+            ),
             Field::new(8, format!("loss {loss:.4}/char"), format!("loss {loss:.3}")),
             Field::only(1, format!("({:.2}/window)", trainer.smooth_loss)),
         ];
@@ -1084,4 +1267,108 @@ fn write_atomic(path: &str, bytes: &[u8]) -> std::io::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new trainer, learning rate 0.1 (as `train` sets it).
+    fn new_trainer() -> Box<Trainer<f32, 32, 8, 4>> {
+        let mut t = common::zeroed::<Trainer<f32, 32, 8, 4>>();
+        t.adagrad.set_learning_rate(0.1).unwrap();
+        t
+    }
+
+    const TEXT: &str = "the quick brown fox jumps over the lazy dog; the lazy dog sleeps on. \
+                        a fox, a dog, and the long way round the garden wall again.";
+
+    /// The loop's view of one stream through `Streams` is the one-stream
+    /// trainer, field for field, through the rewind at the text's end; and a
+    /// save holds what the trainer's would.
+    #[test]
+    fn one_stream_view_is_the_trainer() {
+        let vocab = Vocab::<32>::from_text(TEXT).unwrap();
+        let text = Text::new(&vocab, TEXT).unwrap();
+        let mut p1 = common::zeroed::<Params<f32, 32, 8>>();
+        p1.init_for(vocab.len(), &mut Rng::new(3)).unwrap();
+        let mut p2 = p1.clone();
+        let mut one = new_trainer();
+        let mut streams =
+            <Streams<32, 8, 4, 1> as Stepper<32, 8, 4>>::start(new_trainer(), &text).unwrap();
+        for _ in 0..100 {
+            let a = Stepper::step(&mut *one, &mut p1, &text).unwrap();
+            let b = streams.step(&mut p2, &text).unwrap();
+            assert_eq!(a.to_bits(), b.to_bits());
+            let v = streams.view();
+            assert_eq!(
+                (
+                    v.steps,
+                    v.smooth_loss,
+                    v.hprev,
+                    v.position,
+                    v.byte_position()
+                ),
+                (
+                    one.steps,
+                    one.smooth_loss,
+                    one.hprev,
+                    one.position,
+                    one.byte_position()
+                )
+            );
+        }
+        assert_eq!(p1, p2);
+        assert_eq!(streams.synced().adagrad, one.adagrad);
+        let mut a = vec![0u8; checkpoint_size::<f32, 32, 8, 4>()];
+        let mut b = a.clone();
+        let rng = Rng::new(1);
+        save_checkpoint(&p1, &one, &vocab, &rng, &mut a).unwrap();
+        save_checkpoint(&p2, streams.synced(), &vocab, &rng, &mut b).unwrap();
+        assert_eq!(a, b);
+    }
+
+    /// Four streams: a checkpoint of the view resumes stream 0 where it was,
+    /// with its state, Adagrad and the counters.
+    #[test]
+    fn streams_checkpoint_resumes() {
+        let vocab = Vocab::<32>::from_text(TEXT).unwrap();
+        let text = Text::new(&vocab, TEXT).unwrap();
+        let mut params = common::zeroed::<Params<f32, 32, 8>>();
+        params.init_for(vocab.len(), &mut Rng::new(3)).unwrap();
+        let mut s =
+            <Streams<32, 8, 4, 4> as Stepper<32, 8, 4>>::start(new_trainer(), &text).unwrap();
+        for _ in 0..3 {
+            s.step(&mut params, &text).unwrap();
+        }
+        let mut buf = vec![0u8; checkpoint_size::<f32, 32, 8, 4>()];
+        save_checkpoint(&params, s.synced(), &vocab, &Rng::new(1), &mut buf).unwrap();
+        let (mut p, mut t, mut rng) = (
+            common::zeroed::<Params<f32, 32, 8>>(),
+            common::zeroed::<Trainer<f32, 32, 8, 4>>(),
+            Rng::new(0),
+        );
+        load_checkpoint(&buf, &mut p, &mut t, &mut rng).unwrap();
+        assert_eq!((t.steps, t.hprev, t.position), (3, s.batch.hprevs[0], 12));
+        assert_eq!(t.adagrad, s.batch.adagrad);
+        let r = <Streams<32, 8, 4, 4> as Stepper<32, 8, 4>>::start(t, &text).unwrap();
+        assert_eq!(r.batch.streams[0], s.batch.streams[0]);
+        assert_eq!(r.batch.hprevs[0], s.batch.hprevs[0]);
+        assert_eq!((r.view().steps, r.view().position), (3, 12));
+        assert!(
+            <Streams<32, 8, 4, 32> as Stepper<32, 8, 4>>::start(new_trainer(), &text)
+                .is_err_and(|e| e.to_string().contains("too few for 32 streams"))
+        );
+    }
+
+    #[test]
+    fn batch_unsupported_names_what_is_off() {
+        let e = batch_unsupported(8, 256, 128, 50);
+        assert!(e.starts_with("--batch 8: minibatches are compiled for f32 with V = 96, T = 25"));
+        assert!(e.contains("H = 100, 256, 512 only"));
+        assert!(
+            e.contains("V = 256") && e.contains("--hidden is 128") && e.contains("--seq is 50")
+        );
+        assert!(!batch_unsupported(32, 96, 100, 50).contains("--hidden"));
+    }
 }
