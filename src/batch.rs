@@ -2,11 +2,11 @@
 //! for all of them.
 //!
 //! The text is cut into `B` equal parts. Stream b reads its part window after
-//! window, as [`Trainer`](crate::Trainer) reads the whole text, and carries
+//! window, as [`Trainer`] reads the whole text, and carries
 //! its own `hprev`; at its part's end it starts its part again from h = 0.
 //! One step runs the `B` windows from the same parameters, averages their
 //! gradients, clips the average and takes one Adagrad step. With `B = 1`
-//! this is [`Trainer`](crate::Trainer)'s training, bit for bit (tested).
+//! this is [`Trainer`]'s training, bit for bit (tested).
 //!
 //! Why the average and not the sum: clipping at ±5 then means what it means
 //! for one window, and Adagrad divides every step by the root of its summed
