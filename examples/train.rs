@@ -876,9 +876,13 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
     }
     let o = &cfg.out;
     screen.line(&format!(
-        "saving every {} steps and at the end{}:\n  {}, the checkpoint\n  {}, the lowest \
+        "saving every {} and at the end{}:\n  {}, the checkpoint\n  {}, the lowest \
          validation loss so far\n  {}, every loss measured",
-        cfg.sample_every,
+        if cfg.sample_every == 1 {
+            "step".to_string()
+        } else {
+            format!("{} steps", cfg.sample_every)
+        },
         if o.default {
             " (--checkpoint FILE to choose)"
         } else {
