@@ -54,6 +54,13 @@ expect_refusal "--plot is the checkpoint" "name the same file" \
 expect_refusal "--plot is the resumed checkpoint" "given to --resume" \
   "$train" "$dir/text.txt" --steps 300 --resume "$dir/old.ckpt" --checkpoint "$dir/next.ckpt" \
   --plot "$dir/old.ckpt"
+expect_refusal "--plot is the checkpoint's temporary file" "new.ckpt.tmp is --plot" \
+  "$train" "$dir/text.txt" --steps 10 --checkpoint "$dir/new.ckpt" --plot "$dir/new.ckpt.tmp"
+cp "$dir/text.txt" "$dir/notes.tmp"
+expect_refusal "the training text is the checkpoint's temporary file" \
+  "and $dir/notes.tmp is the training text" \
+  "$train" "$dir/notes.tmp" --steps 10 --checkpoint "$dir/notes"
+rm "$dir/notes.tmp"
 expect_refusal "a checkpoint in a missing folder" "cannot write" \
   "$train" "$dir/text.txt" --steps 10 --checkpoint "$dir/no/such/folder/x.ckpt"
 expect_refusal "a learning rate f32 cannot hold (1e39)" "that f32 can hold" \
@@ -61,6 +68,14 @@ expect_refusal "a learning rate f32 cannot hold (1e39)" "that f32 can hold" \
 expect_refusal "a learning rate f32 rounds to 0 (1e-50)" "that f32 can hold" \
   "$train" "$dir/text.txt" --steps 10 --lr 1e-50
 [ "$old" = "$(md5sum < "$dir/old.ckpt")" ] || fail "old.ckpt changed"
+
+# A file where a save writes first (FILE.tmp) is left alone at start-up, and
+# the user is told that the first save replaces it.
+echo "mine" > "$dir/keep.svg.tmp"
+expect_output "an existing FILE.tmp is named at start" \
+  "keep.svg.tmp exists: saves write there first, so the first save will replace it" \
+  "$train" "$dir/text.txt" --steps 1 --checkpoint "$dir/keep.ckpt" --plot "$dir/keep.svg"
+rm -f "$dir"/keep.*
 
 # The loss history survives a resume: the resumed run's history and plot
 # start at step 1, not at the step it resumed from.
@@ -111,6 +126,24 @@ grep -qF "training diverged at step 2" "$logs/out.log" || { cat "$logs/out.log";
 [ "$good" = "$(md5sum < div.ckpt)" ] || fail "divergence: the checkpoint changed"
 "$sample" div.ckpt --length 10 > /dev/null || fail "divergence: the last checkpoint does not load"
 echo "ok: divergence: $(tail -n 1 "$logs/out.log")"
+
+# A learning rate that sends the parameters past what a checkpoint may hold
+# while every loss stays finite (--lr on a resumed run applies from then on):
+# the run stops at its next save (here the first step), keeping the last
+# checkpoint, which loads.
+"$train" "$dir/text.txt" --steps 30 --checkpoint big.ckpt > /dev/null
+good=$(md5sum < big.ckpt)
+if "$train" "$dir/text.txt" --resume big.ckpt --lr 1e37 --steps 40 --sample-every 1 \
+  > "$logs/out.log" 2>&1; then fail "parameters out of range: exited 0"; fi
+grep -qF "learning rate 1e37 from now on (--lr), instead of big.ckpt's 0.1" "$logs/out.log" \
+  || { cat "$logs/out.log"; fail "--lr with --resume: not applied"; }
+grep -qF "training has diverged: a parameter is not finite or beyond" "$logs/out.log" \
+  || { cat "$logs/out.log"; fail "parameters out of range: no message"; }
+grep -qF "big.ckpt keeps step 30, the last saved" "$logs/out.log" \
+  || { cat "$logs/out.log"; fail "parameters out of range: not the last good checkpoint"; }
+[ "$good" = "$(md5sum < big.ckpt)" ] || fail "parameters out of range: the checkpoint changed"
+"$sample" big.ckpt --length 10 > /dev/null || fail "parameters out of range: big.ckpt does not load"
+echo "ok: parameters out of range: $(tail -n 1 "$logs/out.log" | cut -c1-200)"
 
 # --batch B: B streams train, the checkpoint is an ordinary one (sample
 # loads it, a resume with or without --batch continues its step count), and

@@ -48,7 +48,8 @@ options [default]:
   --checkpoint FILE   where to save [TEXT's name with .ckpt; with --resume, the
                       file resumed, or x.ckpt for x.best.ckpt]; the best and the
                       history go beside it
-  --resume FILE       continue from a checkpoint (its H, T and learning rate win)
+  --resume FILE       continue from a checkpoint (its H and T win, and its
+                      learning rate unless --lr is given)
   --force             replace a checkpoint this run does not start from
   --hidden H          hidden size: 32, 64, 100, 128, 256 or 512 [100]; for a text
                       of more than 256 distinct characters, 100, 256 or 512
@@ -164,6 +165,8 @@ struct Config {
     hidden: usize,
     seq: usize,
     lr: f64,
+    /// Whether --lr was given (a resumed run keeps the checkpoint's rate otherwise).
+    lr_given: bool,
     batch: usize,
     steps: Option<u64>,
     minutes: Option<f64>,
@@ -302,6 +305,7 @@ fn config(args: &Args) -> Result<Config, String> {
                 common::SEQ_LENGTHS
             ),
         )?,
+        lr_given: args.get::<f64>("lr")?.is_some(),
         lr: check_range(
             "lr",
             args.get("lr")?.unwrap_or(0.1),
@@ -370,9 +374,10 @@ fn describe_checkpoint(path: &str) -> String {
 /// Checks the output files before any training, so that no run destroys an
 /// input or a previous run's files, or fails only at its first save: no
 /// output is the training text or another output, existing files of another
-/// run are replaced only with `--force`, and every output's folder can be
-/// written to.
-fn check_outputs(cfg: &Config) -> Result<(), String> {
+/// run are replaced only with `--force`, no save's temporary file (FILE.tmp)
+/// is an input or an output, and every output's folder can be written to.
+/// Returns notes to print: a temporary file that is already there.
+fn check_outputs(cfg: &Config) -> Result<Vec<String>, String> {
     let text = resolved(&cfg.path)?;
     let resume = cfg.resume.as_ref().map(|(f, _)| resolved(f)).transpose()?;
     let o = &cfg.out;
@@ -450,17 +455,57 @@ fn check_outputs(cfg: &Config) -> Result<(), String> {
             ));
         }
     }
+    // Each file is saved by writing FILE.tmp first and renaming it: that
+    // name must not be an input or another output either.
+    let mut notes = Vec::new();
     for file in saved.into_iter().chain(&cfg.plot) {
-        probe(&format!("{file}.tmp"))?;
+        let tmp = format!("{file}.tmp");
+        let full = resolved(&tmp)?;
+        let clash = if full == text {
+            Some(format!("the training text {}", cfg.path))
+        } else if resume.as_ref() == Some(&full) {
+            Some("the checkpoint given to --resume".into())
+        } else if plot.as_ref() == Some(&full) {
+            Some("--plot".into())
+        } else {
+            let other = outputs.iter().find(|(_, o)| *o == full);
+            other.map(|(what, _)| what.to_string())
+        };
+        if let Some(what) = clash {
+            return Err(format!(
+                "{file} is saved by writing {tmp} first and renaming it, and {tmp} is {what}: \
+                 it would be overwritten; choose other names"
+            ));
+        }
+        notes.extend(probe(&tmp)?);
     }
-    Ok(())
+    Ok(notes)
 }
 
-/// Creates and removes `path`, to find out now whether its folder can be written.
-fn probe(path: &str) -> Result<(), String> {
-    std::fs::File::create(path)
-        .and_then(|_| std::fs::remove_file(path))
-        .map_err(|e| format!("cannot write {path}: {e}"))
+/// Finds out now whether `path` (a save's temporary file) can be written:
+/// creates and removes it, or, if it is already there (left by a save that
+/// was killed, or a file of the user's), leaves it alone and returns a note
+/// that the first save will replace it.
+fn probe(path: &str) -> Result<Option<String>, String> {
+    let cannot = |e: std::io::Error| format!("cannot write {path}: {e}");
+    let new = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    match new {
+        Ok(_) => std::fs::remove_file(path).map(|_| None).map_err(cannot),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Opening for writing, without truncating, changes nothing.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(cannot)?;
+            Ok(Some(format!(
+                "{path} exists: saves write there first, so the first save will replace it"
+            )))
+        }
+        Err(e) => Err(cannot(e)),
+    }
 }
 
 fn main() {
@@ -481,19 +526,20 @@ fn main() {
     ];
     let args = Args::parse("train", USAGE, &known, &["force", "normalize"]);
     let cfg = config(&args).unwrap_or_else(|e| args.fail(e));
-    if !(1e-4..=1.0).contains(&cfg.lr) && cfg.resume.is_none() {
+    if !(1e-4..=1.0).contains(&cfg.lr) {
         eprintln!(
             "train: warning: --lr {} is outside 1e-4 to 1, where min-char-rnn's Adagrad \
              learns (0.1 is the default): expect it to learn slowly or not at all",
-            cfg.lr
+            rate(cfg.lr)
         );
     }
     let fail = |e: String| -> ! {
         eprintln!("train: error: {e}");
         std::process::exit(1)
     };
-    if let Err(e) = check_outputs(&cfg) {
-        fail(e);
+    match check_outputs(&cfg) {
+        Ok(notes) => notes.iter().for_each(|n| eprintln!("train: note: {n}")),
+        Err(e) => fail(e),
     }
     let mut screen = Screen::new();
     if let Ok(m) = std::fs::metadata(&cfg.path) {
@@ -789,6 +835,18 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
             let vocab = load_checkpoint(bytes, &mut params, &mut trainer, &mut rng)
                 .map_err(|e| format!("{file}: {e}"))?;
             screen.line(&format!("resumed from {file} at step {}", trainer.steps));
+            let was = trainer.adagrad.learning_rate();
+            if cfg.lr_given && cfg.lr != was {
+                trainer
+                    .adagrad
+                    .set_learning_rate(cfg.lr)
+                    .map_err(|e| e.to_string())?;
+                screen.line(&format!(
+                    "learning rate {} from now on (--lr), instead of {file}'s {}",
+                    rate(cfg.lr),
+                    rate(was)
+                ));
+            }
             history = read_history(file, trainer.steps, screen);
             if let Some(n) = cfg.top_chars {
                 if vocab.encode(PLACEHOLDER).is_ok() {
@@ -927,12 +985,8 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
             break false;
         }
         if let Err(e) = stepper.step(&mut params, &text) {
-            let kept = match saved_step {
-                Some((step, file)) => format!("{file} keeps step {step}, the last saved"),
-                None => "this run saved nothing".into(),
-            };
             return Err(match e {
-                Error::Diverged { .. } => format!("{e}; {kept}"),
+                Error::Diverged { .. } => format!("{e}; {}", kept(saved_step)),
                 e => e.to_string(),
             });
         }
@@ -978,11 +1032,13 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
                         if is_best { ", the lowest so far" } else { "" }
                     ));
                     if is_best {
-                        save(&o.best, &params, stepper.synced(), &vocab, &rng)?;
+                        let kept = kept(saved_step);
+                        save(&o.best, &params, stepper.synced(), &vocab, &rng, &kept)?;
                     }
                 }
             }
-            save_all(o, &history, &params, stepper.synced(), &vocab, &rng)?;
+            let kept = kept(saved_step);
+            save_all(o, &history, &params, stepper.synced(), &vocab, &rng, &kept)?;
             saved_step = Some((n, &o.checkpoint));
             clock.paused += paused.elapsed();
         }
@@ -1006,7 +1062,8 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
                     if is_best { ", the lowest so far" } else { "" }
                 ));
                 if is_best {
-                    save(&o.best, &params, stepper.synced(), &vocab, &rng)?;
+                    let kept = kept(saved_step);
+                    save(&o.best, &params, stepper.synced(), &vocab, &rng, &kept)?;
                 }
             }
         }
@@ -1026,7 +1083,8 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
             }
         }
     }
-    save_all(o, &history, &params, stepper.synced(), &vocab, &rng)?;
+    let kept = kept(saved_step);
+    save_all(o, &history, &params, stepper.synced(), &vocab, &rng, &kept)?;
     screen.line(&format!("saved {} at step {n}", o.checkpoint));
     if let Some(path) = &cfg.plot {
         let svg = history
@@ -1221,6 +1279,8 @@ fn validation_loss<const V: usize, const H: usize, const T: usize>(
 /// Saves the loss history and the checkpoint, in that order: a run stopped
 /// between the two leaves a history ahead of its checkpoint, which a resume
 /// cuts back to the checkpoint's step.
+///
+/// `kept` says what the checkpoint holds if this state cannot be saved.
 fn save_all<const V: usize, const H: usize, const T: usize>(
     o: &Outputs,
     history: &History,
@@ -1228,22 +1288,62 @@ fn save_all<const V: usize, const H: usize, const T: usize>(
     trainer: &Trainer<f32, V, H, T>,
     vocab: &Vocab<V>,
     rng: &Rng,
+    kept: &str,
 ) -> Result<(), String> {
+    let bytes = checkpoint_bytes(params, trainer, vocab, rng, kept)?;
     write_atomic(&o.history, history.to_csv().as_bytes())
         .map_err(|e| format!("cannot write the loss history {}: {e}", o.history))?;
-    save(&o.checkpoint, params, trainer, vocab, rng)
+    let path = &o.checkpoint;
+    write_atomic(path, &bytes).map_err(|e| format!("cannot write checkpoint {path}: {e}"))
 }
 
+/// Saves a checkpoint to `path` (see [`save_all`] for `kept`).
 fn save<const V: usize, const H: usize, const T: usize>(
     path: &str,
     params: &Params<f32, V, H>,
     trainer: &Trainer<f32, V, H, T>,
     vocab: &Vocab<V>,
     rng: &Rng,
+    kept: &str,
 ) -> Result<(), String> {
+    let bytes = checkpoint_bytes(params, trainer, vocab, rng, kept)?;
+    write_atomic(path, &bytes).map_err(|e| format!("cannot write checkpoint {path}: {e}"))
+}
+
+/// The checkpoint of this state. A state whose parameters have grown past
+/// what a checkpoint may hold has diverged: that error, and `kept`, which
+/// says what the checkpoint still holds.
+fn checkpoint_bytes<const V: usize, const H: usize, const T: usize>(
+    params: &Params<f32, V, H>,
+    trainer: &Trainer<f32, V, H, T>,
+    vocab: &Vocab<V>,
+    rng: &Rng,
+    kept: &str,
+) -> Result<Vec<u8>, String> {
     let mut buf = vec![0u8; checkpoint_size::<f32, V, H, T>()];
-    save_checkpoint(params, trainer, vocab, rng, &mut buf).map_err(|e| e.to_string())?;
-    write_atomic(path, &buf).map_err(|e| format!("cannot write checkpoint {path}: {e}"))
+    match save_checkpoint(params, trainer, vocab, rng, &mut buf) {
+        Ok(_) => Ok(buf),
+        Err(e @ Error::ParametersOutOfRange { .. }) => Err(format!("{e}; {kept}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A learning rate as a person writes it: 0.1, 0.002, 1e37, 1e-50.
+fn rate(r: f64) -> String {
+    if r != 0.0 && !(1e-4..1e6).contains(&r.abs()) {
+        format!("{r:e}")
+    } else {
+        format!("{r}")
+    }
+}
+
+/// What the checkpoint holds, for a message that stops a run: the last step
+/// saved by this run (or the one it resumed from), if any.
+fn kept(saved_step: Option<(u64, &String)>) -> String {
+    match saved_step {
+        Some((step, file)) => format!("{file} keeps step {step}, the last saved"),
+        None => "this run saved nothing".into(),
+    }
 }
 
 /// Writes `bytes` to `path.tmp`, flushes it to the disk, then renames it to

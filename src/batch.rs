@@ -159,18 +159,26 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
         }
         let mut next = [0; B];
         for (b, s) in self.streams.iter_mut().enumerate() {
-            if s.position + T + 1 >= part || self.steps == 0 {
+            if s.position.saturating_add(T + 1) >= part || self.steps == 0 {
                 s.position = 0; //                     back to the part's start
                 s.byte = s.start_byte;
                 self.hprevs[b] = [F::ZERO; H]; //     with h = 0
             }
-            let too_short = Error::TextTooShort {
-                chars: text.len(),
-                needed: T + 1,
+            let (x, y) = (&mut xs[b], &mut targets[b]);
+            next[b] = match text.window(s.byte, x, y) {
+                Some(next) => next,
+                None => {
+                    // A place set by hand that is not in this text: start the
+                    // stream's part afresh, as `Trainer` does.
+                    (s.position, s.byte) = (0, s.start_byte);
+                    self.hprevs[b] = [F::ZERO; H];
+                    let too_short = Error::TextTooShort {
+                        chars: text.len(),
+                        needed: T + 1,
+                    };
+                    text.window(s.byte, x, y).ok_or(too_short)?
+                }
             };
-            next[b] = text
-                .window(s.byte, &mut xs[b], &mut targets[b])
-                .ok_or(too_short)?;
         }
         Ok(next)
     }
@@ -235,7 +243,7 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
         self.adagrad.clone_from(&trainer.adagrad);
         self.steps = trainer.steps;
         self.smooth_loss = trainer.smooth_loss;
-        if trainer.steps > 0 && trainer.position + T + 1 < part {
+        if trainer.steps > 0 && trainer.position.saturating_add(T + 1) < part {
             self.streams[0].position = trainer.position;
             self.streams[0].byte = trainer.byte_position();
             self.hprevs[0] = trainer.hprev;

@@ -48,6 +48,12 @@
 //! spreading NaN is training itself: a step whose loss or one of whose
 //! gradients is not finite stops with [`Error::Diverged`] before it changes
 //! anything.
+//!
+//! [`save_checkpoint`] checks the parameters against the same bound, so that
+//! a run whose parameters have grown past it (a learning rate far too large
+//! can get there in one step with every loss still finite) is told so with
+//! [`Error::ParametersOutOfRange`] instead of writing a file that
+//! [`load_checkpoint`] would refuse.
 
 use crate::adagrad::learning_rate_fits;
 use crate::error::Error;
@@ -124,7 +130,10 @@ impl CheckpointHeader {
 }
 
 /// Writes a checkpoint of a training run into `out` and returns its length,
-/// [`checkpoint_size`]. Errors: [`Error::BufferTooSmall`].
+/// [`checkpoint_size`]. Errors: [`Error::BufferTooSmall`];
+/// [`Error::ParametersOutOfRange`] if a parameter is not finite or beyond
+/// the bound [`load_checkpoint`] checks (training has diverged), in which
+/// case nothing is written.
 pub fn save_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>(
     params: &Params<F, V, H>,
     trainer: &Trainer<F, V, H, T>,
@@ -138,6 +147,15 @@ pub fn save_checkpoint<F: Float, const V: usize, const H: usize, const T: usize>
             needed: size,
             available: out.len(),
         });
+    }
+    let largest = largest_parameter::<F, H>();
+    let tensors = params.tensors();
+    if !tensors
+        .into_iter()
+        .flatten()
+        .all(|&theta| parameter_fits(theta, largest))
+    {
+        return Err(Error::ParametersOutOfRange { largest });
     }
     let mut w = Writer { out, at: 0 };
     w.bytes(&MAGIC);
@@ -320,21 +338,13 @@ fn check<F: Float, const V: usize, const H: usize>(
     let vocab = read_vocab::<V>(&mut r, header.vocab_size as usize)?;
     let floats_at = r.at;
     let count = Params::<F, V, H>::COUNT;
-    // The forward pass adds up to H + 2 products of a parameter and a number
-    // in [−1, 1], and softmax subtracts two logits: within this bound none
-    // of that overflows.
-    let float_max = if F::BYTES == 4 {
-        f32::MAX as f64
-    } else {
-        f64::MAX
-    };
-    let largest = float_max / (2.0 * (H as f64 + 2.0));
+    let largest = largest_parameter::<F, H>();
     for _ in 0..count {
         let theta = r.float::<F>();
         if !theta.is_finite() {
             return corrupt("a parameter is not finite");
         }
-        if theta.to_f64().abs() > largest {
+        if !parameter_fits(theta, largest) {
             return corrupt("a parameter is so large that the forward pass would overflow");
         }
     }
@@ -374,6 +384,24 @@ fn check<F: Float, const V: usize, const H: usize>(
         learning_rate,
         smooth_loss,
     })
+}
+
+/// The largest magnitude a saved parameter may have: the largest float over
+/// 2(H + 2). The forward pass adds up to H + 2 products of a parameter and a
+/// number in [−1, 1], and softmax subtracts two logits: within this bound
+/// none of that overflows.
+fn largest_parameter<F: Float, const H: usize>() -> f64 {
+    let float_max = if F::BYTES == 4 {
+        f32::MAX as f64
+    } else {
+        f64::MAX
+    };
+    float_max / (2.0 * (H as f64 + 2.0))
+}
+
+/// Whether `theta` is finite and within `largest` (from [`largest_parameter`]).
+fn parameter_fits<F: Float>(theta: F, largest: f64) -> bool {
+    theta.is_finite() && theta.to_f64().abs() <= largest
 }
 
 /// The counters: few enough steps to be far from overflow, a position that

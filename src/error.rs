@@ -82,6 +82,14 @@ pub enum Error {
         /// The step that would have been taken, counted from 1.
         step: u64,
     },
+    /// A parameter to be saved is infinite, NaN or so large that the forward
+    /// pass could overflow: training has diverged (see
+    /// [`save_checkpoint`](crate::save_checkpoint)). Nothing was written.
+    ParametersOutOfRange {
+        /// The largest magnitude a parameter may have: the largest float
+        /// over 2(H + 2).
+        largest: f64,
+    },
     /// Sampling needs at least one character to start from.
     EmptyPrime,
     /// The temperature divides the logits, so it must be finite and greater than zero.
@@ -185,6 +193,12 @@ impl fmt::Display for Error {
                 "training diverged at step {step}: the loss or a gradient is not finite (a \
                  smaller learning rate may help); the parameters are those from before this step"
             ),
+            Error::ParametersOutOfRange { largest } => write!(
+                f,
+                "training has diverged: a parameter is not finite or beyond ±{largest:.3e}, \
+                 where the forward pass could overflow (a smaller learning rate may help); \
+                 this state is not saved"
+            ),
             Error::EmptyPrime => write!(f, "the prime text is empty: give at least one character"),
             Error::BadTemperature { value } => write!(
                 f,
@@ -193,7 +207,8 @@ impl fmt::Display for Error {
             ),
             Error::BadLearningRate { value } => write!(
                 f,
-                "learning rate {value} is not allowed: it must be finite and greater than 0"
+                "learning rate {value} is not allowed: it must be greater than 0 and finite \
+                 in the model's float type (about 1e-45 to 3e38 in f32)"
             ),
             Error::BufferTooSmall { needed, available } => write!(
                 f,

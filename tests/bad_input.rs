@@ -262,3 +262,28 @@ fn low_level_functions_refuse_bad_indices_and_empty_slices() {
         Err(Error::BadTemperature { .. })
     ));
 }
+
+#[test]
+fn a_stream_placed_beyond_the_text_rewinds() {
+    // The streams' places are public, and a trainer to resume from may hold
+    // any position: neither may overflow (a debug build would panic) or
+    // read outside the text.
+    use min_char_rnn::BatchTrainer;
+    let text_str = "hello world, hello moon, hello sun";
+    let vocab = Vocab::<16>::from_text(text_str).unwrap();
+    let text = Text::new(&vocab, text_str).unwrap();
+    let mut params = Params::<f32, 16, 4>::new(&mut Rng::new(1));
+    let mut batched = Box::new(BatchTrainer::<f32, 16, 4, 3, 2>::ZERO);
+    batched.step(&mut params, &text).unwrap();
+    batched.streams[1].position = usize::MAX;
+    batched.streams[0].byte = usize::MAX;
+    assert!(batched.step(&mut params, &text).unwrap().is_finite());
+    assert_eq!(batched.streams[1].position, 3);
+    assert_eq!(batched.streams[0].position, 3);
+
+    let mut one = Trainer::<f32, 16, 4, 3>::new();
+    one.step(&mut params, &text).unwrap();
+    one.set_position(usize::MAX, usize::MAX);
+    batched.resume(&one, &text).unwrap();
+    assert!(batched.step(&mut params, &text).unwrap().is_finite());
+}

@@ -249,3 +249,30 @@ fn buffer_too_small_to_save() {
         )
     );
 }
+
+#[test]
+fn a_state_the_loader_would_refuse_is_not_saved() {
+    // Parameters past the loader's bound (the largest f32 / (2(H + 2)))
+    // come from a diverged run: saving them would make a file no one can
+    // load, so the save refuses and writes nothing.
+    let (mut params, trainer, rng, vocab) = fresh();
+    let largest = f32::MAX as f64 / (2.0 * (16.0 + 2.0));
+    params.by[3] = (largest * 1.01) as f32;
+    let mut buf = vec![7u8; SIZE];
+    assert_eq!(
+        save_checkpoint(&params, &trainer, &vocab, &rng, &mut buf),
+        Err(Error::ParametersOutOfRange { largest })
+    );
+    assert!(buf.iter().all(|&b| b == 7), "nothing written");
+    params.by[3] = f32::NAN;
+    assert!(save_checkpoint(&params, &trainer, &vocab, &rng, &mut buf).is_err());
+    // Just inside the bound: saved, and it loads.
+    params.by[3] = (largest * 0.99) as f32;
+    assert_eq!(
+        save_checkpoint(&params, &trainer, &vocab, &rng, &mut buf),
+        Ok(SIZE)
+    );
+    let (mut p2, mut t2, mut r2, _) = fresh();
+    load_checkpoint(&buf, &mut p2, &mut t2, &mut r2).unwrap();
+    assert_eq!(p2.by[3], params.by[3]);
+}

@@ -66,7 +66,8 @@ fn normalised_exponentials<F: Float>(y: &[F], p: &mut [F]) -> (F, F) {
 
 /// [`softmax`], and F4's loss `−ln p[target]` from the same exponentials, as
 /// [`forward::loss_forward`](crate::forward::loss_forward) computes it: `ln Σ
-/// − (y[target] − max y)`, finite whenever the logits are. Shapes: `y`, `p`:
+/// − (y[target] − max y)`, finite whenever the logits are and lie within the
+/// largest float of each other. Shapes: `y`, `p`:
 /// the same length; `target` below it.
 ///
 /// Errors: [`Error::IndexOutOfRange`] if `target` is not below both lengths

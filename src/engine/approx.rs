@@ -81,6 +81,9 @@ pub fn tanh<F: Float>(x: F) -> F {
 /// 1/√x for a positive normal x: a guess from the bits, refined by Newton's
 /// method on f(y) = 1/y² − x, y ← y·(3/2 − x·y²/2), which squares the relative
 /// error each step (3.5% → 0.2% → 5e−6 → 3e−11 → …) using only multiplications.
+///
+/// Outside that domain the result is meaningless (Adagrad only takes roots
+/// of m + ε > 0), but any input gives a value, never a panic (tested).
 #[inline(always)]
 pub fn rsqrt<F: Float>(x: F) -> F {
     let half = F::from_f64(0.5);
@@ -206,5 +209,23 @@ mod tests {
         }));
         println!("rsqrt f64: worst {e:.2} ulp at {at}");
         assert!(e <= 2.0, "rsqrt f64: {e} ulp at {at}");
+    }
+
+    #[test]
+    fn rsqrt_outside_its_domain_gives_a_value() {
+        // Wrapping, not overflowing, bit arithmetic: a debug build would
+        // panic on the sign bit of a negative x.
+        for x in [
+            -1.0f32,
+            -0.0,
+            0.0,
+            f32::MIN,
+            -f32::MIN_POSITIVE,
+            f32::INFINITY,
+            f32::NAN,
+        ] {
+            let _ = rsqrt(x);
+            let _ = rsqrt(f64::from(x));
+        }
     }
 }

@@ -42,7 +42,9 @@ pub trait FastFloat: Float {
     /// float-to-integer conversion (which would not vectorise).
     fn round_pow2(self) -> (Self, Self);
     /// A first guess at 1/√x for positive normal x, within 3.5%, from the bits:
-    /// halving the exponent of x approximately halves its logarithm.
+    /// halving the exponent of x approximately halves its logarithm. For
+    /// other x (negative, zero, subnormal, infinite, NaN) the guess means
+    /// nothing, but it is a value, never a panic.
     fn rsqrt_guess(self) -> Self;
 }
 
@@ -80,7 +82,7 @@ macro_rules! impl_fast_float {
             }
             #[inline(always)]
             fn rsqrt_guess(self) -> Self {
-                <$t>::from_bits($magic - (self.to_bits() >> 1))
+                <$t>::from_bits($magic.wrapping_sub(self.to_bits() >> 1))
             }
         }
     };
