@@ -127,6 +127,18 @@ grep -qF "training diverged at step 2" "$logs/out.log" || { cat "$logs/out.log";
 "$sample" div.ckpt --length 10 > /dev/null || fail "divergence: the last checkpoint does not load"
 echo "ok: divergence: $(tail -n 1 "$logs/out.log")"
 
+# A loss that explodes while staying finite (--lr 1e6) stops the run, as
+# char-rnn does, keeping the last checkpoint.
+if "$train" "$dir/text.txt" --resume div.ckpt --lr 1e6 --steps 3000 > "$logs/out.log" 2>&1; then
+  fail "an exploding loss exited 0"
+fi
+grep -qF "the loss is exploding at step 32" "$logs/out.log" \
+  || { cat "$logs/out.log"; fail "exploding: no message"; }
+grep -qF "div.ckpt keeps step 30, the last saved" "$logs/out.log" \
+  || { cat "$logs/out.log"; fail "exploding: not the last checkpoint"; }
+[ "$good" = "$(md5sum < div.ckpt)" ] || fail "exploding: the checkpoint changed"
+echo "ok: exploding: $(tail -n 1 "$logs/out.log" | cut -c1-200)"
+
 # A learning rate that sends the parameters past what a checkpoint may hold
 # while every loss stays finite (--lr on a resumed run applies from then on):
 # the run stops at its next save (here the first step), keeping the last

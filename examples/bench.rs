@@ -28,7 +28,8 @@ options [default]:
   --iters N      training steps of seq_length 25 [20000]
   --seed S       [42]
   --f64          train in f64 instead of f32
-  --reference    train with the teaching layer (Trainer::step_reference), not the engine
+  --reference    train with the teaching layer (Trainer::step_reference), not
+                 the engine
   --batch B      B streams at once (BatchTrainer): 1, 8, 16, 32 or 64 [1]; f32,
                  H = 100, 256 or 512; an iteration is then B windows
   -h, --help     this help

@@ -51,8 +51,8 @@ options [default]:
   --resume FILE       continue from a checkpoint (its H and T win, and its
                       learning rate unless --lr is given)
   --force             replace a checkpoint this run does not start from
-  --hidden H          hidden size: 32, 64, 100, 128, 256 or 512 [100]; for a text
-                      of more than 256 distinct characters, 100, 256 or 512
+  --hidden H          hidden size: 32, 64, 100, 128, 256 or 512 [100]; for a
+                      text of more than 256 distinct characters, 100, 256 or 512
   --seq T             characters per window (seq_length): 25 or 50 [25]
   --lr RATE           Adagrad learning rate [0.1]
   --batch B           train B streams of the text at once, one update for all
@@ -69,10 +69,11 @@ options [default]:
   --valid-chars N|all validate on the first N held-out characters, the same
                       ones each time [10000]; on all of them at the end
   --plot FILE.svg     draw the whole run's loss curves as SVG [none]
-  --normalize         remove a UTF-8 byte-order mark; end lines with \\n, not \\r\\n
+  --normalize         remove a UTF-8 byte-order mark; end lines with \\n, not
+                      with \\r\\n
   --top-chars N       keep the N most frequent characters and write every other
-                      one as \u{FFFD} (U+FFFD), for texts with more than 1024 distinct
-                      characters [keep all]
+                      one as \u{FFFD} (U+FFFD), for texts with more than 1024
+                      distinct characters [keep all]
   -h, --help          this help
   -V, --version       the version";
 
@@ -874,9 +875,17 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
             vocab
         }
     };
-    let symbols: String = vocab.symbols().iter().collect();
+    // A large vocabulary (a Chinese text has hundreds of symbols) is shown
+    // by its first 30, not as a line of many screens.
+    let symbols = match vocab.len() {
+        n if n > 100 => {
+            let shown: String = vocab.symbols().iter().take(30).collect();
+            format!("{shown:?} and {} more", n - 30)
+        }
+        _ => format!("{:?}", vocab.symbols().iter().collect::<String>()),
+    };
     screen.line(&format!(
-        "vocabulary: {} symbols (capacity V = {V}): {symbols:?}\nmodel: H = {H}, T = {T}, f32, \
+        "vocabulary: {} symbols (capacity V = {V}): {symbols}\nmodel: H = {H}, T = {T}, f32, \
          {} parameters, {} KiB of training state{}",
         vocab.len(),
         Params::<f32, V, H>::COUNT,
@@ -991,6 +1000,26 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
             });
         }
         let n = stepper.view().steps;
+        // As char-rnn: a loss three times that of a uniform guess is
+        // exploding, though still finite, and nothing from here is saved.
+        let (smooth, uniform) = (
+            stepper.view().smooth_loss / T as f64,
+            (vocab.len() as f64).ln(),
+        );
+        if smooth > 3.0 * uniform {
+            return Err(format!(
+                "the loss is exploding at step {n}: the smoothed loss, {}/char, is more than 3 \
+                 times a uniform guess's ln {} = {uniform:.2} (a smaller learning rate may \
+                 help); {}",
+                if smooth < 1e6 {
+                    format!("{smooth:.1}")
+                } else {
+                    format!("{smooth:.2e}")
+                },
+                vocab.len(),
+                kept(saved_step)
+            ));
+        }
         if n % 100 == 0 || n == 1 {
             history.points.push(Point::Train {
                 step: n,
@@ -1386,6 +1415,62 @@ mod tests {
 
     const TEXT: &str = "the quick brown fox jumps over the lazy dog; the lazy dog sleeps on. \
                         a fox, a dog, and the long way round the garden wall again.";
+
+    /// A scratch folder of its own for a test.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("train-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// A save replaces the file whole and leaves no temporary file.
+    #[test]
+    fn atomic_write_replaces_and_cleans_up() {
+        let dir = scratch("atomic");
+        let path = dir.join("a.ckpt");
+        let p = path.to_str().unwrap();
+        std::fs::write(&path, b"old").unwrap();
+        write_atomic(p, b"new contents").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new contents");
+        assert!(!dir.join("a.ckpt.tmp").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A full disk in the middle of a save (the temporary file is a link to
+    /// /dev/full, where every write fails with "no space left on device"):
+    /// the save fails, the previous file is untouched, and no `.tmp` is left.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_keeps_the_previous_file() {
+        let dir = scratch("full");
+        let path = dir.join("a.ckpt");
+        let p = path.to_str().unwrap();
+        std::fs::write(&path, b"the last good checkpoint").unwrap();
+        std::os::unix::fs::symlink("/dev/full", dir.join("a.ckpt.tmp")).unwrap();
+        let e = write_atomic(p, &[1u8; 1 << 16]).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(28), "ENOSPC: {e}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"the last good checkpoint");
+        assert!(
+            std::fs::symlink_metadata(dir.join("a.ckpt.tmp")).is_err(),
+            ".tmp left"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A save whose rename fails (the target is a folder) leaves the target
+    /// as it was and no `.tmp`.
+    #[test]
+    fn a_failed_rename_leaves_no_tmp() {
+        let dir = scratch("rename");
+        let target = dir.join("taken");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("inside"), b"x").unwrap();
+        assert!(write_atomic(target.to_str().unwrap(), b"data").is_err());
+        assert_eq!(std::fs::read(target.join("inside")).unwrap(), b"x");
+        assert!(!dir.join("taken.tmp").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// The loop's view of one stream through `Streams` is the one-stream
     /// trainer, field for field, through the rewind at the text's end; and a

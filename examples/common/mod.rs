@@ -362,10 +362,13 @@ impl Args {
                 let _ = writeln!(std::io::stdout(), "{}", version(program));
                 std::process::exit(0)
             }
-            Err(e) => {
-                eprintln!("{program}: error: {e}\n\n{usage}");
-                std::process::exit(2)
+            Err(e) => Args {
+                program,
+                usage,
+                positional: Vec::new(),
+                flags: Vec::new(),
             }
+            .fail(e),
         }
     }
 
@@ -456,8 +459,14 @@ impl Args {
     }
 
     /// Prints `error: message`, the usage, and exits with status 2.
+    /// Prints `message` and the usage line (not the whole help, which would
+    /// scroll the error out of a small terminal), and exits with status 2.
     pub fn fail(&self, message: impl Display) -> ! {
-        eprintln!("{}: error: {message}\n\n{}", self.program, self.usage);
+        let usage = self.usage.lines().next().unwrap_or_default();
+        eprintln!(
+            "{}: error: {message}\n{usage}\n(--help lists every option)",
+            self.program
+        );
         std::process::exit(2);
     }
 }
