@@ -63,6 +63,8 @@ expect_refusal "the training text is the checkpoint's temporary file" \
 rm "$dir/notes.tmp"
 expect_refusal "a checkpoint in a missing folder" "cannot write" \
   "$train" "$dir/text.txt" --steps 10 --checkpoint "$dir/no/such/folder/x.ckpt"
+expect_refusal "a plot in a missing folder" "cannot write $dir/no/such/folder/x.svg" \
+  "$train" "$dir/text.txt" --steps 10 --checkpoint "$dir/p.ckpt" --plot "$dir/no/such/folder/x.svg"
 expect_refusal "a learning rate f32 cannot hold (1e39)" "that f32 can hold" \
   "$train" "$dir/text.txt" --steps 10 --lr 1e39
 expect_refusal "a learning rate f32 rounds to 0 (1e-50)" "that f32 can hold" \

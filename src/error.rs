@@ -207,7 +207,7 @@ impl fmt::Display for Error {
             ),
             Error::BadLearningRate { value } => write!(
                 f,
-                "learning rate {value} is not allowed: it must be greater than 0 and finite \
+                "learning rate {value:?} is not allowed: it must be greater than 0 and finite \
                  in the model's float type (about 1e-45 to 3e38 in f32)"
             ),
             Error::BufferTooSmall { needed, available } => write!(

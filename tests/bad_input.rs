@@ -116,8 +116,22 @@ fn bad_learning_rate() {
     let e = adagrad.set_learning_rate(-0.5).unwrap_err();
     assert_eq!(
         message(e),
-        "learning rate -0.5 is not allowed: it must be finite and greater than 0"
+        "learning rate -0.5 is not allowed: it must be greater than 0 and finite in the \
+         model's float type (about 1e-45 to 3e38 in f32)"
     );
+    // Finite in f64 but not in f32 (∞ or 0 once rounded): refused by an f32
+    // model, accepted by an f64 one.
+    for lr in [1e39, 1e-50] {
+        assert_eq!(
+            adagrad.set_learning_rate(lr),
+            Err(Error::BadLearningRate { value: lr })
+        );
+        let mut in_f64 = Adagrad::<f64, 4, 4>::ZERO;
+        assert_eq!(in_f64.set_learning_rate(lr), Ok(()));
+    }
+    let e = adagrad.set_learning_rate(1e39).unwrap_err();
+    assert!(message(e).starts_with("learning rate 1e39 is not allowed"));
+    assert_eq!(adagrad.set_learning_rate(3e38), Ok(()));
 }
 
 #[test]

@@ -6,7 +6,7 @@
 pub mod progress;
 
 use std::collections::HashMap;
-use std::fmt::Display;
+use std::fmt::{Debug, Display};
 use std::io::Write;
 use std::str::FromStr;
 
@@ -514,7 +514,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Checks that a number given on the command line lies in a range.
-pub fn check_range<T: PartialOrd + Display + Copy>(
+pub fn check_range<T: PartialOrd + Debug + Copy>(
     name: &str,
     value: T,
     ok: impl Fn(T) -> bool,
@@ -523,7 +523,8 @@ pub fn check_range<T: PartialOrd + Display + Copy>(
     if ok(value) {
         Ok(value)
     } else {
-        Err(format!("--{name} {value}: {rule}"))
+        // Debug, not Display: 1e39 rather than its forty digits.
+        Err(format!("--{name} {value:?}: {rule}"))
     }
 }
 
