@@ -275,6 +275,7 @@ fn config(args: &Args) -> Result<Config, String> {
         )?),
         None => None,
     };
+    let lr = args.get::<f64>("lr")?;
     let out = match (args.get::<String>("checkpoint")?, &resume) {
         (Some(file), _) => Outputs::beside(file, false),
         // Resuming from a best checkpoint continues the run it belongs to:
@@ -306,10 +307,10 @@ fn config(args: &Args) -> Result<Config, String> {
                 common::SEQ_LENGTHS
             ),
         )?,
-        lr_given: args.get::<f64>("lr")?.is_some(),
+        lr_given: lr.is_some(),
         lr: check_range(
             "lr",
-            args.get("lr")?.unwrap_or(0.1),
+            lr.unwrap_or(0.1),
             |r: f64| r.is_finite() && r > 0.0 && (r as f32).is_finite() && r as f32 > 0.0,
             "must be a positive number that f32 can hold (about 1e-45 to 3e38)",
         )?,
@@ -982,6 +983,9 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
         .map(|_| (stepper.view().steps, &o.checkpoint));
     let mut last_valid: Option<f64> = None;
     let mut valid_step = None;
+    // As char-rnn: a smoothed loss three times that of a uniform guess is
+    // exploding, though still finite, and nothing from there on is saved.
+    let uniform = (vocab.len() as f64).ln();
     let interrupted = loop {
         let done_steps = cfg.steps.is_some_and(|n| stepper.view().steps >= n);
         let done_time = cfg
@@ -1000,12 +1004,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
             });
         }
         let n = stepper.view().steps;
-        // As char-rnn: a loss three times that of a uniform guess is
-        // exploding, though still finite, and nothing from here is saved.
-        let (smooth, uniform) = (
-            stepper.view().smooth_loss / T as f64,
-            (vocab.len() as f64).ln(),
-        );
+        let smooth = stepper.view().smooth_loss / T as f64;
         if smooth > 3.0 * uniform {
             return Err(format!(
                 "the loss is exploding at step {n}: the smoothed loss, {}/char, is more than 3 \
@@ -1061,13 +1060,19 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
                         if is_best { ", the lowest so far" } else { "" }
                     ));
                     if is_best {
-                        let kept = kept(saved_step);
-                        save(&o.best, &params, stepper.synced(), &vocab, &rng, &kept)?;
+                        save(&o.best, &params, stepper.synced(), &vocab, &rng, saved_step)?;
                     }
                 }
             }
-            let kept = kept(saved_step);
-            save_all(o, &history, &params, stepper.synced(), &vocab, &rng, &kept)?;
+            save_all(
+                o,
+                &history,
+                &params,
+                stepper.synced(),
+                &vocab,
+                &rng,
+                saved_step,
+            )?;
             saved_step = Some((n, &o.checkpoint));
             clock.paused += paused.elapsed();
         }
@@ -1091,8 +1096,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
                     if is_best { ", the lowest so far" } else { "" }
                 ));
                 if is_best {
-                    let kept = kept(saved_step);
-                    save(&o.best, &params, stepper.synced(), &vocab, &rng, &kept)?;
+                    save(&o.best, &params, stepper.synced(), &vocab, &rng, saved_step)?;
                 }
             }
         }
@@ -1112,8 +1116,15 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
             }
         }
     }
-    let kept = kept(saved_step);
-    save_all(o, &history, &params, stepper.synced(), &vocab, &rng, &kept)?;
+    save_all(
+        o,
+        &history,
+        &params,
+        stepper.synced(),
+        &vocab,
+        &rng,
+        saved_step,
+    )?;
     screen.line(&format!("saved {} at step {n}", o.checkpoint));
     if let Some(path) = &cfg.plot {
         let svg = history
@@ -1309,7 +1320,8 @@ fn validation_loss<const V: usize, const H: usize, const T: usize>(
 /// between the two leaves a history ahead of its checkpoint, which a resume
 /// cuts back to the checkpoint's step.
 ///
-/// `kept` says what the checkpoint holds if this state cannot be saved.
+/// `saved_step` is the last save, for the message if this state cannot be
+/// saved (see [`kept`]).
 fn save_all<const V: usize, const H: usize, const T: usize>(
     o: &Outputs,
     history: &History,
@@ -1317,42 +1329,42 @@ fn save_all<const V: usize, const H: usize, const T: usize>(
     trainer: &Trainer<f32, V, H, T>,
     vocab: &Vocab<V>,
     rng: &Rng,
-    kept: &str,
+    saved_step: Option<(u64, &String)>,
 ) -> Result<(), String> {
-    let bytes = checkpoint_bytes(params, trainer, vocab, rng, kept)?;
+    let bytes = checkpoint_bytes(params, trainer, vocab, rng, saved_step)?;
     write_atomic(&o.history, history.to_csv().as_bytes())
         .map_err(|e| format!("cannot write the loss history {}: {e}", o.history))?;
     let path = &o.checkpoint;
     write_atomic(path, &bytes).map_err(|e| format!("cannot write checkpoint {path}: {e}"))
 }
 
-/// Saves a checkpoint to `path` (see [`save_all`] for `kept`).
+/// Saves a checkpoint to `path` (see [`save_all`] for `saved_step`).
 fn save<const V: usize, const H: usize, const T: usize>(
     path: &str,
     params: &Params<f32, V, H>,
     trainer: &Trainer<f32, V, H, T>,
     vocab: &Vocab<V>,
     rng: &Rng,
-    kept: &str,
+    saved_step: Option<(u64, &String)>,
 ) -> Result<(), String> {
-    let bytes = checkpoint_bytes(params, trainer, vocab, rng, kept)?;
+    let bytes = checkpoint_bytes(params, trainer, vocab, rng, saved_step)?;
     write_atomic(path, &bytes).map_err(|e| format!("cannot write checkpoint {path}: {e}"))
 }
 
 /// The checkpoint of this state. A state whose parameters have grown past
-/// what a checkpoint may hold has diverged: that error, and `kept`, which
-/// says what the checkpoint still holds.
+/// what a checkpoint may hold has diverged: that error, and what the
+/// checkpoint still holds ([`kept`]).
 fn checkpoint_bytes<const V: usize, const H: usize, const T: usize>(
     params: &Params<f32, V, H>,
     trainer: &Trainer<f32, V, H, T>,
     vocab: &Vocab<V>,
     rng: &Rng,
-    kept: &str,
+    saved_step: Option<(u64, &String)>,
 ) -> Result<Vec<u8>, String> {
     let mut buf = vec![0u8; checkpoint_size::<f32, V, H, T>()];
     match save_checkpoint(params, trainer, vocab, rng, &mut buf) {
         Ok(_) => Ok(buf),
-        Err(e @ Error::ParametersOutOfRange { .. }) => Err(format!("{e}; {kept}")),
+        Err(e @ Error::ParametersOutOfRange { .. }) => Err(format!("{e}; {}", kept(saved_step))),
         Err(e) => Err(e.to_string()),
     }
 }

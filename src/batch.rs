@@ -158,11 +158,14 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
             self.smooth_loss = libm::log(text.vocab().len() as f64) * T as f64;
         }
         let mut next = [0; B];
+        let rewind = |s: &mut Stream, h: &mut Vector<F, H>| {
+            s.position = 0; //    back to the part's start
+            s.byte = s.start_byte;
+            *h = [F::ZERO; H]; // with h = 0
+        };
         for (b, s) in self.streams.iter_mut().enumerate() {
             if s.position.saturating_add(T + 1) >= part || self.steps == 0 {
-                s.position = 0; //                     back to the part's start
-                s.byte = s.start_byte;
-                self.hprevs[b] = [F::ZERO; H]; //     with h = 0
+                rewind(s, &mut self.hprevs[b]);
             }
             let (x, y) = (&mut xs[b], &mut targets[b]);
             next[b] = match text.window(s.byte, x, y) {
@@ -170,8 +173,7 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
                 None => {
                     // A place set by hand that is not in this text: start the
                     // stream's part afresh, as `Trainer` does.
-                    (s.position, s.byte) = (0, s.start_byte);
-                    self.hprevs[b] = [F::ZERO; H];
+                    rewind(s, &mut self.hprevs[b]);
                     let too_short = Error::TextTooShort {
                         chars: text.len(),
                         needed: T + 1,

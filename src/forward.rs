@@ -126,9 +126,9 @@ pub fn probs_forward<F: Float, const V: usize>(
 /// (y[target] − m)` with `m = max y`: since `p[target] = e^(y[target] − m) /
 /// Σ_j e^(y_j − m)`, that is the same number, but it is finite whenever the
 /// logits are and `m − y[target]` does not overflow (they lie within the
-/// largest float of each other), where `p[target]` itself can round to 0 (in f32 below about
-/// e^−104, libm's smallest subnormal; the engine's exp already below e^−87)
-/// and make `−ln p` infinite. Shapes: `y`: the first vocab_size logits;
+/// largest float of each other), where `p[target]` itself can round to 0 (in
+/// f32 below about e^−104, libm's smallest subnormal; the engine's exp
+/// already below e^−87) and make `−ln p` infinite. Shapes: `y`: the first vocab_size logits;
 /// `target` below vocab_size.
 ///
 /// Errors: [`Error::IndexOutOfRange`] if `target >= y.len()`.

@@ -362,13 +362,7 @@ impl Args {
                 let _ = writeln!(std::io::stdout(), "{}", version(program));
                 std::process::exit(0)
             }
-            Err(e) => Args {
-                program,
-                usage,
-                positional: Vec::new(),
-                flags: Vec::new(),
-            }
-            .fail(e),
+            Err(e) => usage_error(program, usage, e),
         }
     }
 
@@ -458,17 +452,18 @@ impl Args {
         }
     }
 
-    /// Prints `error: message`, the usage, and exits with status 2.
-    /// Prints `message` and the usage line (not the whole help, which would
-    /// scroll the error out of a small terminal), and exits with status 2.
+    /// [`usage_error`] for this program.
     pub fn fail(&self, message: impl Display) -> ! {
-        let usage = self.usage.lines().next().unwrap_or_default();
-        eprintln!(
-            "{}: error: {message}\n{usage}\n(--help lists every option)",
-            self.program
-        );
-        std::process::exit(2);
+        usage_error(self.program, self.usage, message)
     }
+}
+
+/// Prints `message` and the usage line (not the whole help, which would
+/// scroll the error out of a small terminal), and exits with status 2.
+fn usage_error(program: &str, usage: &str, message: impl Display) -> ! {
+    let usage = usage.lines().next().unwrap_or_default();
+    eprintln!("{program}: error: {message}\n{usage}\n(--help lists every option)");
+    std::process::exit(2);
 }
 
 /// Whether `arg` is one of the options (`--name`, `--name=…`, `-h`, `-V`).
