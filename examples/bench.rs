@@ -13,6 +13,7 @@ mod common;
 use std::time::Instant;
 
 use common::Args;
+use common::shards::Shards;
 use min_char_rnn::engine::FastFloat;
 use min_char_rnn::{BatchTrainer, Params, Rng, Text, Trainer, Vocab};
 
@@ -32,6 +33,7 @@ options [default]:
                  the engine
   --batch B      B streams at once (BatchTrainer): 1, 8, 16, 32 or 64 [1]; f32,
                  H = 100, 256 or 512; an iteration is then B windows
+  --threads K    share the B streams among K threads (cores) [1]
   -h, --help     this help
   -V, --version  the version";
 
@@ -39,7 +41,7 @@ fn main() {
     let args = Args::parse(
         "bench",
         USAGE,
-        &["data", "hidden", "iters", "seed", "batch"],
+        &["data", "hidden", "iters", "seed", "batch", "threads"],
         &["f64", "reference"],
     );
     let run = || -> Result<(), String> {
@@ -51,26 +53,39 @@ fn main() {
         let batch: usize = args.get("batch")?.unwrap_or(1);
         let text = common::read_text(&path)?;
         let v = common::distinct_chars(&text);
-        if batch != 1 {
+        let threads: usize = args.get("threads")?.unwrap_or(1);
+        if threads == 0 || batch % threads != 0 {
+            return Err(format!(
+                "--threads {threads}: must be at least 1 and divide --batch {batch}"
+            ));
+        }
+        if batch != 1 || threads != 1 {
             if args.has("f64") {
                 return Err("--batch runs in f32 only".to_string());
             }
+            if reference && threads != 1 {
+                return Err("--reference runs on one thread".to_string());
+            }
+            let per_thread = batch / threads;
             macro_rules! streams {
-                ($(($vv:literal, $hh:literal, $bb:literal))*) => {
-                    match (v, hidden, batch) {
-                        $( ($vv, $hh, $bb) => bench_batch::<$vv, $hh, $bb>(&text, iters, seed, reference), )*
+                ($(($vv:literal, $hh:literal, $ss:literal))*) => {
+                    match (v, hidden, per_thread) {
+                        $( ($vv, $hh, $ss) => bench_batch::<$vv, $hh, $ss>(&text, iters, seed, reference, threads), )*
                         _ => Err(format!(
-                            "no minibatch benchmark compiled for V = {v}, H = {hidden}, B = {batch}: \
-                             V must be 76 (shakespeare.txt), H 100, 256 or 512, B 8, 16, 32 or 64"
+                            "no minibatch benchmark compiled for V = {v}, H = {hidden}, B = {batch} \
+                             on {threads} threads: V must be 76 (shakespeare.txt), and B / threads \
+                             1, 2, 4, 8, 16, 32 or 64 at H = 100, 8, 16, 32 or 64 at H = 256 or 512"
                         )),
                     }
                 };
             }
-            return streams!((76, 100, 8)(76, 100, 16)(76, 100, 32)(76, 100, 64)(
-                76, 256, 8
-            )(76, 256, 16)(76, 256, 32)(76, 256, 64)(
-                76, 512, 8
-            )(76, 512, 16)(76, 512, 32)(76, 512, 64));
+            return streams!((76, 100, 1)(76, 100, 2)(76, 100, 4)(76, 100, 8)(
+                76, 100, 16
+            )(76, 100, 32)(76, 100, 64)(76, 256, 8)(
+                76, 256, 16
+            )(76, 256, 32)(76, 256, 64)(76, 512, 8)(
+                76, 512, 16
+            )(76, 512, 32)(76, 512, 64));
         }
         macro_rules! go {
             ($(($vv:literal, $hh:literal))*) => {
@@ -142,21 +157,32 @@ fn timed(
     Ok(())
 }
 
-/// `bench` for minibatches: `iters` steps of B windows each.
-fn bench_batch<const V: usize, const H: usize, const B: usize>(
+/// `bench` for minibatches: `iters` steps of `threads · S` windows each,
+/// `S` streams per thread.
+fn bench_batch<const V: usize, const H: usize, const S: usize>(
     text: &str,
     iters: u64,
     seed: u64,
     reference: bool,
+    threads: usize,
 ) -> Result<(), String> {
     const T: usize = 25;
     let vocab = Vocab::<V>::from_text(text).map_err(|e| e.to_string())?;
     let data = Text::new(&vocab, text).map_err(|e| e.to_string())?;
     let mut params = common::zeroed::<Params<f32, V, H>>();
     params.init(&mut Rng::new(seed));
-    let mut trainer = common::zeroed::<BatchTrainer<f32, V, H, T, B>>();
-    println!("min-char-rnn bench: f32 V={V} H={H} T={T} B={B} iters={iters}");
-    timed(iters, T * B, 100, || {
+    let b = S * threads;
+    println!("min-char-rnn bench: f32 V={V} H={H} T={T} B={b} threads={threads} iters={iters}");
+    if threads > 1 {
+        let mut shards = Shards::<V, H, T, S>::new(&data, threads).map_err(|e| e.to_string())?;
+        return timed(iters, T * b, 100, || {
+            let step = shards.step(&mut params);
+            step.map(|_| shards.shards[0].smooth_loss)
+                .map_err(|e| e.to_string())
+        });
+    }
+    let mut trainer = common::zeroed::<BatchTrainer<f32, V, H, T, S>>();
+    timed(iters, T * b, 100, || {
         let step = if reference {
             trainer.step_reference(&mut params, &data)
         } else {

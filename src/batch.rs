@@ -13,6 +13,8 @@
 //! squared gradients, so the size of its steps does not depend on the scale
 //! of the gradient: the learning rate needs no change with `B`.
 
+use core::ops::DerefMut;
+
 use crate::adagrad::Adagrad;
 use crate::clip::{CLIP, clip};
 use crate::engine::{self, BatchWorkspace, FastFloat};
@@ -86,6 +88,12 @@ pub struct BatchTrainer<F, const V: usize, const H: usize, const T: usize, const
     pub streams: [Stream; B],
     /// The length, in characters, of the text the parts were cut from.
     text_chars: usize,
+    /// Where each stream's next window starts, read by [`BatchTrainer::gradients`].
+    next: [usize; B],
+    /// The summed loss of the windows [`BatchTrainer::gradients`] ran.
+    loss_sum: F,
+    /// Whether `grads` holds [`BatchTrainer::gradients`]' sums, not yet used.
+    ready: bool,
     /// Minibatches trained so far (steps).
     pub steps: u64,
     /// The smoothed loss per window, as [`Trainer::smooth_loss`](crate::Trainer::smooth_loss),
@@ -112,6 +120,9 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
             byte: 0,
         }; B],
         text_chars: 0,
+        next: [0; B],
+        loss_sum: F::ZERO,
+        ready: false,
         steps: 0,
         smooth_loss: 0.0,
     };
@@ -302,33 +313,106 @@ impl<F: FastFloat, const V: usize, const H: usize, const T: usize, const B: usiz
     BatchTrainer<F, V, H, T, B>
 {
     // ANCHOR: batch_step
-    /// One minibatch step by the engine: [`engine::batch::forward`] and
-    /// [`engine::batch::backward`] over the `B` windows at once, the
-    /// gradients averaged, then the engine's fused clip and Adagrad. The
-    /// same state and results as [`BatchTrainer::step_reference`] up to
-    /// rounding (tested); with `B = 1`, those of
-    /// [`Trainer::step`](crate::Trainer::step) bit for bit.
+    /// One minibatch step by the engine: [`BatchTrainer::gradients`] of the
+    /// `B` windows, then [`BatchTrainer::finish`]: the gradients averaged,
+    /// then the engine's fused clip and Adagrad. The same state and results
+    /// as [`BatchTrainer::step_reference`] up to rounding (tested); with
+    /// `B = 1`, those of [`Trainer::step`](crate::Trainer::step) bit for bit.
     ///
     /// Errors: as [`BatchTrainer::step_reference`].
     pub fn step(&mut self, params: &mut Params<F, V, H>, text: &Text<'_, V>) -> Result<F, Error> {
+        self.gradients(params, text)?;
+        Self::finish(&mut [self], params)
+    }
+    // ANCHOR_END: batch_step
+
+    // ANCHOR: gradients
+    /// The first half of a step, which shards may run at the same time (one
+    /// per core): reads the next window of each of the `B` streams and runs
+    /// [`engine::batch::forward`] and [`engine::batch::backward`] over them
+    /// from `params`, leaving in `grads` the gradients *summed* over the
+    /// streams. Neither `params` nor the streams' places change until
+    /// [`BatchTrainer::finish`]. Returns the summed loss of the `B` windows.
+    ///
+    /// Errors: [`Error::TextTooShortForStreams`] if a stream's part of the
+    /// text is shorter than `T + 1` characters.
+    pub fn gradients(&mut self, params: &Params<F, V, H>, text: &Text<'_, V>) -> Result<F, Error> {
         let (mut xs, mut targets) = ([[0; T]; B], [[0; T]; B]);
-        let next = self.next_windows(text, &mut xs, &mut targets)?;
+        self.ready = false;
+        self.next = self.next_windows(text, &mut xs, &mut targets)?;
         let vocab_size = text.vocab().len();
         let (work, hprevs) = (&mut self.work, &self.hprevs);
         let losses = engine::batch::forward(params, vocab_size, &xs, &targets, hprevs, work)?;
         engine::batch::backward(params, vocab_size, work, &targets, hprevs, &mut self.grads)?;
-        let loss = losses.iter().fold(F::ZERO, |s, &l| s + l) / F::from_f64(B as f64);
-        average(&mut self.grads, B);
-        let hnext = core::array::from_fn(|b| self.work.hs[T - 1][b].0);
-        check(loss, &self.grads, &hnext, self.steps)?;
+        self.loss_sum = losses.iter().fold(F::ZERO, |s, &l| s + l);
+        self.ready = true;
+        Ok(self.loss_sum)
+    }
+    // ANCHOR_END: gradients
+
+    // ANCHOR: finish
+    /// The second half of a step, for `shards` that have each just run
+    /// [`BatchTrainer::gradients`] from the same `params` on their own part
+    /// of the text ([`Text::part`]): adds their gradients into the first
+    /// shard's, averages them over all `B · shards.len()` streams, and makes
+    /// one clipped Adagrad update with the first shard's memory; then every
+    /// stream moves on. `K` shards of `B` streams so train as one
+    /// `BatchTrainer` of `K·B` streams does, up to the order of the sums
+    /// (tested). Returns the mean loss of all the windows.
+    ///
+    /// Errors: [`Error::GradientsMissing`] if a shard has no gradients for
+    /// this step (or `shards` is empty); [`Error::Diverged`] as
+    /// [`Trainer::step`](crate::Trainer::step), with nothing changed.
+    pub fn finish<S>(shards: &mut [S], params: &mut Params<F, V, H>) -> Result<F, Error>
+    where
+        S: DerefMut<Target = Self>,
+    {
+        let missing = shards.iter().position(|s| !s.ready);
+        if let Some(shard) = missing.or(shards.is_empty().then_some(0)) {
+            return Err(Error::GradientsMissing { shard });
+        }
+        shards.iter_mut().for_each(|s| s.ready = false); // used once, even if it fails
+        let Some((first, rest)) = shards.split_first_mut() else {
+            return Err(Error::GradientsMissing { shard: 0 });
+        };
+        let first: &mut Self = first;
+        let mut loss = first.loss_sum;
+        for shard in rest.iter() {
+            loss += shard.loss_sum;
+            add_into(&mut first.grads, &shard.grads, false); // Σ over the shards
+        }
+        let streams = B * (1 + rest.len());
+        let loss = loss / F::from_f64(streams as f64);
+        average(&mut first.grads, streams);
+        let hnext =
+            |s: &Self| -> [Vector<F, H>; B] { core::array::from_fn(|b| s.work.hs[T - 1][b].0) };
+        let mut all = core::iter::once(&*first).chain(rest.iter().map(|s| &**s));
+        all.try_for_each(|s| check(loss, &first.grads, &hnext(s), first.steps))?;
         let limit = F::from_f64(CLIP);
-        let inputs = self.work.xs.as_flattened();
-        engine::update::clip_and_update(&mut self.adagrad, params, &mut self.grads, limit, inputs);
-        self.hprevs = hnext;
-        self.advance(next, loss);
+        // One shard's inputs name the rows of Wxh its windows touched; with
+        // several, every row (an untouched row's zero gradient changes nothing).
+        let every: [usize; V];
+        let inputs = if rest.is_empty() {
+            first.work.xs.as_flattened()
+        } else {
+            every = core::array::from_fn(|x| x);
+            &every[..]
+        };
+        engine::update::clip_and_update(
+            &mut first.adagrad,
+            params,
+            &mut first.grads,
+            limit,
+            inputs,
+        );
+        let all = core::iter::once(first).chain(rest.iter_mut().map(|s| &mut **s));
+        for shard in all {
+            shard.hprevs = hnext(shard);
+            shard.advance(shard.next, loss);
+        }
         Ok(loss)
     }
-    // ANCHOR_END: batch_step
+    // ANCHOR_END: finish
 }
 
 /// `sum += one` element by element, or `sum = one` for the first stream

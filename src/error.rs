@@ -38,6 +38,12 @@ pub enum Error {
         /// Characters needed: `B · (seq_length + 1)`.
         needed: usize,
     },
+    /// [`BatchTrainer::finish`](crate::BatchTrainer::finish) was called for a
+    /// shard that has no gradients for this step.
+    GradientsMissing {
+        /// The shard, counted from 0.
+        shard: usize,
+    },
     /// More distinct characters than the vocabulary's capacity `V`.
     /// Reported at the (`V`+1)-th distinct character, without reading further.
     TooManySymbols {
@@ -151,6 +157,11 @@ impl fmt::Display for Error {
                 f,
                 "the text has {chars} characters but training needs at least {needed} \
                  (seq_length inputs plus one target)"
+            ),
+            Error::GradientsMissing { shard } => write!(
+                f,
+                "shard {shard} has no gradients for this step: call BatchTrainer::gradients \
+                 on every shard, then BatchTrainer::finish once"
             ),
             Error::TextTooShortForStreams {
                 chars,

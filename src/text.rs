@@ -48,6 +48,37 @@ impl<'a, const V: usize> Text<'a, V> {
         self.text
     }
 
+    /// The `k`-th of `parts` equal parts (`k` from 0), each of
+    /// `len() / parts` characters; the last few characters, fewer than
+    /// `parts`, belong to no part. `None` if `k ≥ parts` or the parts would
+    /// be empty. Cut so, `parts` shards of `S` streams each read the same
+    /// characters as one [`BatchTrainer`](crate::BatchTrainer) of
+    /// `parts · S` streams when `len()` is a multiple of `parts · S`.
+    ///
+    /// ```
+    /// use min_char_rnn::{Text, Vocab};
+    /// let vocab = Vocab::<8>::from_text("abcdefg")?;
+    /// let text = Text::new(&vocab, "abcdefg")?;
+    /// assert_eq!(text.part(1, 2).map(|t| t.as_str()), Some("def"));
+    /// assert!(text.part(2, 2).is_none());
+    /// # Ok::<(), min_char_rnn::Error>(())
+    /// ```
+    pub fn part(&self, k: usize, parts: usize) -> Option<Self> {
+        let size = self.chars.checked_div(parts)?;
+        if k >= parts || size == 0 {
+            return None;
+        }
+        let byte = |c: usize| {
+            let mut chars = self.text.char_indices();
+            chars.nth(c).map_or(self.text.len(), |(i, _)| i)
+        };
+        Some(Text {
+            text: &self.text[byte(k * size)..byte((k + 1) * size)],
+            vocab: self.vocab,
+            chars: size,
+        })
+    }
+
     /// Reads the `T + 1` characters from byte offset `byte`: `xs` gets the first
     /// `T` indices, `targets` the `T` indices one character later. Returns the byte
     /// offset `T` characters on (the next window's start), or `None` if `byte` is
@@ -76,6 +107,19 @@ impl<'a, const V: usize> Text<'a, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_cut_at_characters_not_bytes() {
+        let source = "aébécédéeéfégé"; // 14 characters, 21 bytes
+        let vocab = Vocab::<8>::from_text(source).unwrap();
+        let text = Text::new(&vocab, source).unwrap();
+        let parts = [0, 1, 2].map(|k| text.part(k, 3).unwrap().as_str());
+        assert_eq!(parts, ["aébé", "cédé", "eéfé"]); // 4 each, "gé" in none
+        assert_eq!(text.part(0, 3).unwrap().len(), 4);
+        assert_eq!(text.part(0, 1).unwrap().as_str(), source);
+        assert!(text.part(3, 3).is_none() && text.part(0, 0).is_none());
+        assert!(text.part(0, 15).is_none(), "parts of no characters");
+    }
 
     #[test]
     fn windows_shift_by_one_and_advance_by_t_chars() {

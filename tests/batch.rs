@@ -316,3 +316,66 @@ fn store_and_resume_through_a_trainer() {
     );
     assert!(a.is_ok() && b.is_ok());
 }
+
+/// Shards: two `BatchTrainer`s of two streams, each on its half of the text
+/// (`Text::part`), run `gradients` on two threads and `finish` together;
+/// they train as one `BatchTrainer` of four streams does, through the
+/// rewinds at the parts' ends (f64: losses 1e−12, parameters 1e−10).
+#[test]
+fn shards_train_as_one_batch() {
+    let end = MACBETH.char_indices().nth(1600).unwrap().0; // 4 parts of 400
+    let vocab = Vocab::<80>::from_text(&MACBETH[..end]).unwrap();
+    let text = Text::new(&vocab, &MACBETH[..end]).unwrap();
+    let mut params = Box::new(Params::<f64, 80, 24>::ZERO);
+    params.init_for(vocab.len(), &mut Rng::new(9)).unwrap();
+    let mut p_one = params.clone();
+    let mut one = Box::new(BatchTrainer::<f64, 80, 24, 10, 4>::ZERO);
+    let mut shards = vec![Box::new(BatchTrainer::<f64, 80, 24, 10, 2>::ZERO); 2];
+    let halves = [text.part(0, 2).unwrap(), text.part(1, 2).unwrap()];
+    assert_eq!(halves[0].len() + halves[1].len(), 1600);
+    for n in 0..100 {
+        let a = one.step(&mut p_one, &text).unwrap();
+        std::thread::scope(|s| {
+            for (shard, half) in shards.iter_mut().zip(&halves) {
+                let params = &*params;
+                s.spawn(move || shard.gradients(params, half).unwrap());
+            }
+        });
+        let b = BatchTrainer::finish(&mut shards, &mut params).unwrap();
+        assert!(relative_error(a, b) < 1e-12, "loss at step {n}: {a} vs {b}");
+        let r = relative_to_largest(&params_f64(&params), &params_f64(&p_one));
+        assert!(r < 1e-10, "parameters at step {n}: {r:e}");
+        for (b, h) in one.hprevs.iter().enumerate() {
+            let shard = &shards[b / 2];
+            assert_eq!(shard.streams[b % 2].position, one.streams[b].position);
+            assert!(relative_to_largest(&shard.hprevs[b % 2], h) < 1e-10);
+        }
+    }
+    assert!(one.streams[0].position < 100 * 10, "the streams rewound");
+}
+
+/// `finish` without every shard's gradients is an error that changes
+/// nothing.
+#[test]
+fn finish_needs_every_shards_gradients() {
+    let vocab = Vocab::<80>::from_text(MACBETH).unwrap();
+    let text = Text::new(&vocab, &MACBETH[..4000]).unwrap();
+    let mut params = Params::<f32, 80, 8>::new(&mut Rng::new(3));
+    let before = params.clone();
+    let mut shards = vec![Box::new(BatchTrainer::<f32, 80, 8, 5, 2>::ZERO); 2];
+    let missing = |shard| Err(Error::GradientsMissing { shard });
+    let none: &mut [Box<BatchTrainer<f32, 80, 8, 5, 2>>] = &mut [];
+    assert_eq!(BatchTrainer::finish(none, &mut params), missing(0));
+    assert_eq!(BatchTrainer::finish(&mut shards, &mut params), missing(0));
+    let half = text.part(0, 2).unwrap();
+    shards[0].gradients(&params, &half).unwrap();
+    assert_eq!(BatchTrainer::finish(&mut shards, &mut params), missing(1));
+    assert!(params == before && shards[0].steps == 0);
+    assert!(BatchTrainer::finish(&mut shards[..1], &mut params).is_ok());
+    assert_eq!(
+        BatchTrainer::finish(&mut shards[..1], &mut params),
+        missing(0)
+    );
+    let message = Error::GradientsMissing { shard: 1 }.to_string();
+    assert!(message.starts_with("shard 1 has no gradients"), "{message}");
+}

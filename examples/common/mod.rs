@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each example uses its own part of this module
 
 pub mod progress;
+pub mod shards;
 
 use std::collections::HashMap;
 use std::fmt::{Debug, Display};
@@ -523,9 +524,9 @@ pub fn check_range<T: PartialOrd + Debug + Copy>(
     }
 }
 
-/// The model types that [`zeroed`] may build: each is floats, integers and
-/// arrays of them (no references, enums or `bool`s), and its `ZERO` is all
-/// zero bytes.
+/// The model types that [`zeroed`] may build: each is floats, integers,
+/// `bool`s and arrays of them (no references or enums), and its `ZERO` is
+/// all zero bytes (`false` for a `bool`).
 pub trait AllZero {}
 impl<F: min_char_rnn::Float, const V: usize, const H: usize> AllZero
     for min_char_rnn::Params<F, V, H>
