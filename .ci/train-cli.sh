@@ -180,6 +180,15 @@ expect_refusal "--batch 3" "--batch 3: not a compiled number of streams; pick on
 expect_refusal "--batch 8 with a shape not compiled for it" \
   "--batch 8: minibatches are compiled for f32 with V = 96, T = 25 and H = 100, 256, 512 only, and --hidden is 64" \
   "$train" "$dir/text.txt" --batch 8 --hidden 64 --steps 10 --checkpoint b64.ckpt
+expect_output "--batch 8 --threads 2 trains on two threads" "2 threads, 4 streams each" \
+  "$train" "$dir/text.txt" --batch 8 --threads 2 --steps 40 --sample-every 20 --checkpoint t2.ckpt
+grep -qF "trained 40 steps (8000 characters)" "$logs/out.log" \
+  || { cat "$logs/out.log"; fail "--threads 2: not 8 windows a step"; }
+expect_output "--threads 2 resumes a checkpoint" "saved t2.ckpt at step 60" \
+  "$train" "$dir/text.txt" --batch 8 --threads 2 --steps 60 --resume t2.ckpt
+expect_refusal "--threads that does not divide --batch" \
+  "--threads 3: the threads share the --batch 8 streams, so their number must divide it" \
+  "$train" "$dir/text.txt" --batch 8 --threads 3 --steps 10 --checkpoint t3.ckpt
 head -c 150 "$dir/text.txt" > short.txt
 expect_refusal "--batch 8 on a text too short for 8 streams" "too few for 8 streams" \
   "$train" short.txt --batch 8 --steps 10 --checkpoint short.ckpt

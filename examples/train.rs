@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::progress::{Field, Status, fit};
+use common::shards::Shards;
 use common::{Args, PLACEHOLDER, check_range, duration};
 use min_char_rnn::engine::{Workspace, pass::forward};
 use min_char_rnn::{
@@ -63,6 +64,9 @@ options [default]:
                       with any --batch): it keeps stream 0's place and state,
                       and a resumed minibatch run starts the other streams
                       again at the start of their parts
+  --threads K         share the B streams among K threads (cores), each with
+                      its own part of the text; K divides B [1]. Two threads
+                      train 8 streams about 1.8 times as fast as one
   --seed S            seed for the initial weights and the samples [42]
   --sample-every K    every K steps: print a 200-character sample, measure the
                       validation loss and save [1000]
@@ -169,6 +173,7 @@ struct Config {
     /// Whether --lr was given (a resumed run keeps the checkpoint's rate otherwise).
     lr_given: bool,
     batch: usize,
+    threads: usize,
     steps: Option<u64>,
     minutes: Option<f64>,
     seed: u64,
@@ -320,6 +325,7 @@ fn config(args: &Args) -> Result<Config, String> {
             |b| BATCHES.contains(&b),
             &format!("not a compiled number of streams; pick one of {BATCHES:?}"),
         )?,
+        threads: args.get("threads")?.unwrap_or(1),
         steps,
         minutes,
         seed: args.get("seed")?.unwrap_or(42),
@@ -516,6 +522,7 @@ fn main() {
         "seq",
         "lr",
         "batch",
+        "threads",
         "steps",
         "minutes",
         "seed",
@@ -625,28 +632,57 @@ fn run(cfg: &Config, text: String, screen: &mut Screen) -> Result<(), String> {
             common::hidden_sizes(v)
         )
     });
+    if cfg.threads == 0 || cfg.batch % cfg.threads != 0 {
+        return Err(format!(
+            "--threads {}: the threads share the --batch {} streams, so their number must \
+             divide it",
+            cfg.threads, cfg.batch
+        ));
+    }
     if cfg.batch == 1 {
         return with_shape!(v, cfg.hidden, cfg.seq, unsupported, |V, H, T| {
             train::<V, H, T, Trainer<f32, V, H, T>>(cfg, text, screen)
         });
     }
     // Minibatches for a short list of shapes only: each costs compile time
-    // and binary size. Keep BATCH_HIDDEN and BATCHES in step with this list.
+    // and binary size. Keep BATCH_HIDDEN and BATCHES in step with this list:
+    // the streams per thread, B / K, for B of 8 or 32 on 1 or 2 threads.
     macro_rules! batched {
-        ($(($hh:literal, $bb:literal))*) => {
-            match (v, cfg.hidden, cfg.seq, cfg.batch) {
-                $( (BATCH_V, $hh, BATCH_T, $bb) => {
-                    train::<BATCH_V, $hh, BATCH_T, Streams<BATCH_V, $hh, BATCH_T, $bb>>(cfg, text, screen)
+        ($(($hh:literal, $ss:literal))*) => {
+            match (v, cfg.hidden, cfg.seq, cfg.batch / cfg.threads) {
+                $( (BATCH_V, $hh, BATCH_T, $ss) => {
+                    train::<BATCH_V, $hh, BATCH_T, Streams<BATCH_V, $hh, BATCH_T, $ss>>(cfg, text, screen)
                 } )*
+                (BATCH_V, _, BATCH_T, _) if BATCH_HIDDEN.contains(&cfg.hidden) => Err(format!(
+                    "--threads {}: minibatches are compiled for {} streams per thread; \
+                     use --threads 1 or 2",
+                    cfg.threads,
+                    STREAMS_PER_THREAD.map(|s| s.to_string()).join(", ")
+                )),
                 _ => Err(batch_unsupported(cfg.batch, v, cfg.hidden, cfg.seq)),
             }
         };
     }
-    batched!((100, 8)(100, 32)(256, 8)(256, 32)(512, 8)(512, 32))
+    batched!((100, 4)(100, 8)(100, 16)(100, 32)(256, 4)(256, 8)(256, 16)(
+        256, 32
+    )(512, 4)(512, 8)(512, 16)(512, 32))
+}
+
+/// A warning if `threads` is more than this machine's cores: threads that
+/// share a core wait for each other every step.
+fn cores_note(threads: usize) -> String {
+    match std::thread::available_parallelism() {
+        Ok(cores) if threads > cores.get() => format!(
+            " (this machine runs {cores} threads at once: more make training slower, not faster)"
+        ),
+        _ => String::new(),
+    }
 }
 
 /// The numbers of streams `--batch` takes.
 const BATCHES: [usize; 3] = [1, 8, 32];
+/// The streams per thread compiled for `--batch` above 1.
+const STREAMS_PER_THREAD: [usize; 4] = [4, 8, 16, 32];
 /// The one vocabulary capacity, seq_length and the hidden sizes compiled
 /// for `--batch` above 1.
 const BATCH_V: usize = 96;
@@ -736,12 +772,17 @@ fn read_history(checkpoint: &str, step: u64, screen: &mut Screen) -> History {
 /// and what a checkpoint saves) it reads from a one-stream [`Trainer`]: the
 /// trainer itself, or for `B` streams a view of stream 0.
 trait Stepper<const V: usize, const H: usize, const T: usize> {
-    /// Windows read per step.
+    /// Windows read per step on each thread.
     const STREAMS: usize;
-    /// Bytes of training state besides the parameters.
-    const BYTES: usize;
-    /// Takes over a one-stream trainer, new or loaded from a checkpoint.
-    fn start(trainer: Box<Trainer<f32, V, H, T>>, text: &Text<'_, V>) -> Result<Box<Self>, Error>;
+    /// Bytes of training state besides the parameters, on `threads` threads.
+    fn bytes(threads: usize) -> usize;
+    /// Takes over a one-stream trainer, new or loaded from a checkpoint,
+    /// to train on `threads` threads.
+    fn start(
+        trainer: Box<Trainer<f32, V, H, T>>,
+        text: &Text<'static, V>,
+        threads: usize,
+    ) -> Result<Box<Self>, Error>;
     /// One training step; the mean loss of its windows.
     fn step(&mut self, params: &mut Params<f32, V, H>, text: &Text<'_, V>) -> Result<f32, Error>;
     /// The step count, smoothed loss, `hprev` and place, current after
@@ -753,9 +794,12 @@ trait Stepper<const V: usize, const H: usize, const T: usize> {
 
 impl<const V: usize, const H: usize, const T: usize> Stepper<V, H, T> for Trainer<f32, V, H, T> {
     const STREAMS: usize = 1;
-    const BYTES: usize = Trainer::<f32, V, H, T>::BYTES;
 
-    fn start(trainer: Box<Self>, _: &Text<'_, V>) -> Result<Box<Self>, Error> {
+    fn bytes(_: usize) -> usize {
+        Trainer::<f32, V, H, T>::BYTES
+    }
+
+    fn start(trainer: Box<Self>, _: &Text<'static, V>, _: usize) -> Result<Box<Self>, Error> {
         Ok(trainer)
     }
 
@@ -772,20 +816,26 @@ impl<const V: usize, const H: usize, const T: usize> Stepper<V, H, T> for Traine
     }
 }
 
-/// `B` streams: a [`BatchTrainer`] trains, and a one-stream [`Trainer`]
-/// shows stream 0 to the loop and carries the state a checkpoint keeps
-/// ([`BatchTrainer::store`]).
-struct Streams<const V: usize, const H: usize, const T: usize, const B: usize> {
-    batch: Box<BatchTrainer<f32, V, H, T, B>>,
+/// `K·S` streams: `K` shards of `S` streams ([`Shards`], a thread each)
+/// train, and a one-stream [`Trainer`] shows stream 0 to the loop and
+/// carries the state a checkpoint keeps ([`BatchTrainer::store`]).
+struct Streams<const V: usize, const H: usize, const T: usize, const S: usize> {
+    shards: Shards<'static, V, H, T, S>,
     view: Box<Trainer<f32, V, H, T>>,
 }
 
-impl<const V: usize, const H: usize, const T: usize, const B: usize> Streams<V, H, T, B> {
-    /// What the loop reads every step, copied from the batch trainer: all of
+impl<const V: usize, const H: usize, const T: usize, const S: usize> Streams<V, H, T, S> {
+    /// Shard 0, whose stream 0 the view shows and a checkpoint keeps.
+    #[cfg(test)]
+    fn first(&self) -> &BatchTrainer<f32, V, H, T, S> {
+        &self.shards.shards[0]
+    }
+
+    /// What the loop reads every step, copied from shard 0: all of
     /// [`BatchTrainer::store`] but Adagrad's memory (P floats, copied for
     /// saves only).
     fn sync_view(&mut self) {
-        let (b, view) = (&self.batch, &mut self.view);
+        let (b, view) = (&self.shards.shards[0], &mut self.view);
         view.steps = b.steps;
         view.smooth_loss = b.smooth_loss;
         view.hprev = b.hprevs[0];
@@ -793,22 +843,31 @@ impl<const V: usize, const H: usize, const T: usize, const B: usize> Streams<V, 
     }
 }
 
-impl<const V: usize, const H: usize, const T: usize, const B: usize> Stepper<V, H, T>
-    for Streams<V, H, T, B>
+impl<const V: usize, const H: usize, const T: usize, const S: usize> Stepper<V, H, T>
+    for Streams<V, H, T, S>
 {
-    const STREAMS: usize = B;
-    const BYTES: usize = BatchTrainer::<f32, V, H, T, B>::BYTES + Trainer::<f32, V, H, T>::BYTES;
+    const STREAMS: usize = S;
 
-    fn start(view: Box<Trainer<f32, V, H, T>>, text: &Text<'_, V>) -> Result<Box<Self>, Error> {
-        let mut batch = common::zeroed::<BatchTrainer<f32, V, H, T, B>>();
-        batch.resume(&view, text)?;
-        let mut streams = Box::new(Streams { batch, view });
+    fn bytes(threads: usize) -> usize {
+        BatchTrainer::<f32, V, H, T, S>::BYTES * threads
+            + Trainer::<f32, V, H, T>::BYTES
+            + std::mem::size_of::<Params<f32, V, H>>() * (threads - 1) // the workers' copies
+    }
+
+    fn start(
+        view: Box<Trainer<f32, V, H, T>>,
+        text: &Text<'static, V>,
+        threads: usize,
+    ) -> Result<Box<Self>, Error> {
+        let mut shards = Shards::new(text, threads)?;
+        shards.resume(&view)?;
+        let mut streams = Box::new(Streams { shards, view });
         streams.sync_view();
         Ok(streams)
     }
 
-    fn step(&mut self, params: &mut Params<f32, V, H>, text: &Text<'_, V>) -> Result<f32, Error> {
-        let loss = self.batch.step(params, text)?;
+    fn step(&mut self, params: &mut Params<f32, V, H>, _: &Text<'_, V>) -> Result<f32, Error> {
+        let loss = self.shards.step(params)?;
         self.sync_view();
         Ok(loss)
     }
@@ -818,7 +877,7 @@ impl<const V: usize, const H: usize, const T: usize, const B: usize> Stepper<V, 
     }
 
     fn synced(&mut self) -> &Trainer<f32, V, H, T> {
-        self.batch.store(&mut self.view);
+        self.shards.shards[0].store(&mut self.view);
         &self.view
     }
 }
@@ -890,18 +949,26 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
          {} parameters, {} KiB of training state{}",
         vocab.len(),
         Params::<f32, V, H>::COUNT,
-        (std::mem::size_of::<Params<f32, V, H>>() + S::BYTES) / 1024,
-        match S::STREAMS {
-            1 => String::new(),
-            b => format!(
+        (std::mem::size_of::<Params<f32, V, H>>() + S::bytes(cfg.threads)) / 1024,
+        match (S::STREAMS * cfg.threads, cfg.threads) {
+            (1, _) => String::new(),
+            (b, threads) => format!(
                 "\nminibatch: {b} streams, each reading its own part of the text; a step reads \
-                 {b} windows ({} characters) and makes one update",
-                b * T
+                 {b} windows ({} characters) and makes one update{}",
+                b * T,
+                match threads {
+                    1 => String::new(),
+                    k => format!("; {k} threads, {} streams each{}", b / k, cores_note(k)),
+                }
             ),
         }
     ));
-    let (train_part, valid_part) = split(&source);
-    let text = Text::new(&vocab, train_part).map_err(|e| match &cfg.resume {
+    // The text and its vocabulary live until the process ends: the worker
+    // threads of `--threads` read them for the whole run.
+    let source: &'static str = Box::leak(source.into_boxed_str());
+    let vocab: &'static Vocab<V> = Box::leak(Box::new(vocab));
+    let (train_part, valid_part) = split(source);
+    let text = Text::new(vocab, train_part).map_err(|e| match &cfg.resume {
         Some((file, _)) => {
             let hint = if vocab.encode(PLACEHOLDER).is_ok() && cfg.top_chars.is_none() {
                 " (it was trained with --top-chars: give --top-chars again)"
@@ -917,10 +984,11 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
         }
         None => e.to_string(),
     })?;
-    let mut stepper = S::start(trainer, &text).map_err(|e| format!("{}: {e}", cfg.path))?;
-    let full = Text::new(&vocab, valid_part).ok().filter(|v| v.len() > T);
+    let mut stepper =
+        S::start(trainer, &text, cfg.threads).map_err(|e| format!("{}: {e}", cfg.path))?;
+    let full = Text::new(vocab, valid_part).ok().filter(|v| v.len() > T);
     let periodic = full.and_then(|f| match cfg.valid_chars {
-        Some(n) if n < f.len() => Text::new(&vocab, prefix(valid_part, n)).ok(),
+        Some(n) if n < f.len() => Text::new(vocab, prefix(valid_part, n)).ok(),
         _ => Some(f),
     });
     screen.line(&match full {
@@ -976,7 +1044,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
     let (periodic_chars, full_chars) =
         (periodic.map_or(0, |p| p.len()), full.map_or(0, |f| f.len()));
     let mut best = history.best(periodic_chars);
-    let mut clock = Clock::new(stepper.view().steps, T * S::STREAMS);
+    let mut clock = Clock::new(stepper.view().steps, T * S::STREAMS * cfg.threads);
     let mut saved_step = cfg
         .resume
         .as_ref()
@@ -1037,7 +1105,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
             let x = vocab.encode(next).unwrap_or(0);
             let sample = Sampler::from_state(
                 &params,
-                &vocab,
+                vocab,
                 &mut rng,
                 &stepper.view().hprev,
                 x,
@@ -1060,7 +1128,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
                         if is_best { ", the lowest so far" } else { "" }
                     ));
                     if is_best {
-                        save(&o.best, &params, stepper.synced(), &vocab, &rng, saved_step)?;
+                        save(&o.best, &params, stepper.synced(), vocab, &rng, saved_step)?;
                     }
                 }
             }
@@ -1069,7 +1137,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
                 &history,
                 &params,
                 stepper.synced(),
-                &vocab,
+                vocab,
                 &rng,
                 saved_step,
             )?;
@@ -1096,7 +1164,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
                     if is_best { ", the lowest so far" } else { "" }
                 ));
                 if is_best {
-                    save(&o.best, &params, stepper.synced(), &vocab, &rng, saved_step)?;
+                    save(&o.best, &params, stepper.synced(), vocab, &rng, saved_step)?;
                 }
             }
         }
@@ -1121,7 +1189,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
         &history,
         &params,
         stepper.synced(),
-        &vocab,
+        vocab,
         &rng,
         saved_step,
     )?;
@@ -1484,19 +1552,48 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// A vocabulary of `TEXT` that lives as long as the tests, as the
+    /// `'static` text `Streams` takes needs.
+    fn leaked_vocab() -> &'static Vocab<32> {
+        Box::leak(Box::new(Vocab::<32>::from_text(TEXT).unwrap()))
+    }
+
+    /// Two threads of two streams train as one thread of four does (the
+    /// library's test compares them closely in f64; here, the loop's view).
+    #[test]
+    fn two_threads_train_as_one() {
+        let vocab = leaked_vocab();
+        let text = Text::new(vocab, &TEXT[..TEXT.len() / 4 * 4]).unwrap();
+        let mut p1 = common::zeroed::<Params<f32, 32, 8>>();
+        p1.init_for(vocab.len(), &mut Rng::new(3)).unwrap();
+        let mut p2 = p1.clone();
+        let mut one =
+            <Streams<32, 8, 4, 4> as Stepper<32, 8, 4>>::start(new_trainer(), &text, 1).unwrap();
+        let mut two =
+            <Streams<32, 8, 4, 2> as Stepper<32, 8, 4>>::start(new_trainer(), &text, 2).unwrap();
+        for _ in 0..40 {
+            let a = one.step(&mut p1, &text).unwrap();
+            let b = two.step(&mut p2, &text).unwrap();
+            assert!((a - b).abs() <= 1e-5 * a.abs(), "{a} vs {b}");
+            assert_eq!(one.view().position, two.view().position);
+            assert_eq!(one.view().steps, two.view().steps);
+        }
+        assert_eq!(two.synced().steps, 40);
+    }
+
     /// The loop's view of one stream through `Streams` is the one-stream
     /// trainer, field for field, through the rewind at the text's end; and a
     /// save holds what the trainer's would.
     #[test]
     fn one_stream_view_is_the_trainer() {
-        let vocab = Vocab::<32>::from_text(TEXT).unwrap();
-        let text = Text::new(&vocab, TEXT).unwrap();
+        let vocab = leaked_vocab();
+        let text = Text::new(vocab, TEXT).unwrap();
         let mut p1 = common::zeroed::<Params<f32, 32, 8>>();
         p1.init_for(vocab.len(), &mut Rng::new(3)).unwrap();
         let mut p2 = p1.clone();
         let mut one = new_trainer();
         let mut streams =
-            <Streams<32, 8, 4, 1> as Stepper<32, 8, 4>>::start(new_trainer(), &text).unwrap();
+            <Streams<32, 8, 4, 1> as Stepper<32, 8, 4>>::start(new_trainer(), &text, 1).unwrap();
         for _ in 0..100 {
             let a = Stepper::step(&mut *one, &mut p1, &text).unwrap();
             let b = streams.step(&mut p2, &text).unwrap();
@@ -1533,12 +1630,12 @@ mod tests {
     /// with its state, Adagrad and the counters.
     #[test]
     fn streams_checkpoint_resumes() {
-        let vocab = Vocab::<32>::from_text(TEXT).unwrap();
-        let text = Text::new(&vocab, TEXT).unwrap();
+        let vocab = leaked_vocab();
+        let text = Text::new(vocab, TEXT).unwrap();
         let mut params = common::zeroed::<Params<f32, 32, 8>>();
         params.init_for(vocab.len(), &mut Rng::new(3)).unwrap();
         let mut s =
-            <Streams<32, 8, 4, 4> as Stepper<32, 8, 4>>::start(new_trainer(), &text).unwrap();
+            <Streams<32, 8, 4, 4> as Stepper<32, 8, 4>>::start(new_trainer(), &text, 1).unwrap();
         for _ in 0..3 {
             s.step(&mut params, &text).unwrap();
         }
@@ -1550,14 +1647,14 @@ mod tests {
             Rng::new(0),
         );
         load_checkpoint(&buf, &mut p, &mut t, &mut rng).unwrap();
-        assert_eq!((t.steps, t.hprev, t.position), (3, s.batch.hprevs[0], 12));
-        assert_eq!(t.adagrad, s.batch.adagrad);
-        let r = <Streams<32, 8, 4, 4> as Stepper<32, 8, 4>>::start(t, &text).unwrap();
-        assert_eq!(r.batch.streams[0], s.batch.streams[0]);
-        assert_eq!(r.batch.hprevs[0], s.batch.hprevs[0]);
+        assert_eq!((t.steps, t.hprev, t.position), (3, s.first().hprevs[0], 12));
+        assert_eq!(t.adagrad, s.first().adagrad);
+        let r = <Streams<32, 8, 4, 4> as Stepper<32, 8, 4>>::start(t, &text, 1).unwrap();
+        assert_eq!(r.first().streams[0], s.first().streams[0]);
+        assert_eq!(r.first().hprevs[0], s.first().hprevs[0]);
         assert_eq!((r.view().steps, r.view().position), (3, 12));
         assert!(
-            <Streams<32, 8, 4, 32> as Stepper<32, 8, 4>>::start(new_trainer(), &text)
+            <Streams<32, 8, 4, 32> as Stepper<32, 8, 4>>::start(new_trainer(), &text, 1)
                 .is_err_and(|e| e.to_string().contains("too few for 32 streams"))
         );
     }

@@ -13,7 +13,7 @@
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
-use min_char_rnn::{BatchTrainer, Error, Params, Text};
+use min_char_rnn::{BatchTrainer, Error, Params, Text, Trainer};
 
 type Shard<const V: usize, const H: usize, const T: usize, const S: usize> =
     BatchTrainer<f32, V, H, T, S>;
@@ -69,6 +69,21 @@ impl<'t, const V: usize, const H: usize, const T: usize, const S: usize> Shards<
             first_part: part(0)?,
             workers: workers.collect::<Result<_, Error>>()?,
         })
+    }
+
+    /// Continues from a one-stream state, new or a loaded checkpoint, as
+    /// [`BatchTrainer::resume`] does: shard 0 takes it over (Adagrad, the
+    /// counters, and stream 0's place and `hprev`); the other shards take the
+    /// counters and start their parts with h = 0.
+    ///
+    /// Errors: [`Error::TextTooShortForStreams`].
+    pub fn resume(&mut self, trainer: &Trainer<f32, V, H, T>) -> Result<(), Error> {
+        self.shards[0].resume(trainer, &self.first_part)?;
+        for shard in &mut self.shards[1..] {
+            shard.steps = trainer.steps;
+            shard.smooth_loss = trainer.smooth_loss;
+        }
+        Ok(())
     }
 
     /// The streams in all: `K·S`.
