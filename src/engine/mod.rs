@@ -33,6 +33,7 @@
 //! | [`pass::forward`], [`pass::backward`] | [`forward::forward`](crate::forward::forward), [`backward::backward`](crate::backward::backward) | loss and every gradient: f64 1e−12, f32 1e−4 relative to the largest element (`one_window_f64`, `one_window_f32`) |
 //! | [`batch::forward`], [`batch::backward`] | `pass::forward`, `pass::backward` once per stream | per stream bit for bit; the summed gradients within 1e−12 of the largest element, f64 (`tests/batch.rs`: `streams_equal_separate_passes`) |
 //! | [`BatchTrainer::step`](crate::BatchTrainer::step) | [`BatchTrainer::step_reference`](crate::BatchTrainer::step_reference); with B = 1, [`Trainer::step`](crate::Trainer::step) | 60 steps from the same state: f64 losses 1e−12, parameters 1e−10; B = 1: bit for bit (`tests/batch.rs`) |
+//! | [`BatchTrainer::gradients`](crate::BatchTrainer::gradients) on K shards of S streams, then [`BatchTrainer::finish`](crate::BatchTrainer::finish) | one `BatchTrainer` of K·S streams | 100 steps, two shards on two threads: f64 losses 1e−12, parameters 1e−10 (`shards_train_as_one_batch`) |
 //! | [`Trainer::step`](crate::Trainer::step) | [`Trainer::step_reference`](crate::Trainer::step_reference) | 100 steps, each from the same state: f64 losses 1e−12 relative, parameters 1e−10, Adagrad memory 1e−12 relative (`hundred_steps`) |
 //!
 //! Every `cfg` of the crate is in [`target`].
