@@ -2,15 +2,17 @@
 //! several batch sizes B, in one run on one machine.
 //!
 //!   cargo run --release --example minibatch -- throughput [--hidden H] [--steps N] [--threads K]
-//!       chars/s for B = 1, 4, 8, 16, 32, 64 (f32, T = 25); with K threads, the
-//!       B streams of each B >= 2K are shared among K threads (examples/common/shards.rs)
+//!       chars/s for B = 1, 4, 8, 16, 32, 64 (f32, T = 25); with K threads, for
+//!       B = 2K, 4K, ..., 32K, each B's streams shared among the K threads
+//!       (examples/common/shards.rs)
 //!   cargo run --release --example minibatch -- sweep [--lr L,L,...] [--seeds N]
 //!       characters read until the validation loss is 2.2 nats/char, for
 //!       B = 1, 2, 4, 8, 32, each learning rate and seeds 1..N: no clock, the
 //!       same figures on any machine
 //!   cargo run --release --example minibatch -- curve [--seconds S] [--lr L] [--threads K] [--seeds N]
 //!       validation loss against training seconds for B = 1 (one thread) and
-//!       B = 8 and 32 (K threads, default 2) on examples/data/shakespeare.txt;
+//!       B = 8 and 32 (K threads: 1, 2, 4 or 8, default 2) on
+//!       examples/data/shakespeare.txt;
 //!       the median over seeds 1..N of the time each takes to reach 2.2
 //!       nats/char; writes book/src/img/minibatch.svg (seed 1) and
 //!       target/minibatch.csv. Learning rate L (default 0.05) for every B.
@@ -50,8 +52,17 @@ fn main() {
             .unwrap_or_else(|e| fail(&format!("{name}: {e}")))
     };
     let hidden = flag("--hidden", 100.0) as usize;
-    let threads = flag("--threads", 1.0) as usize;
-    let seeds = flag("--seeds", 3.0) as u64;
+    let whole = |name: &str, default: f64, most: f64| {
+        let value = flag(name, default);
+        if value.fract() != 0.0 || !(1.0..=most).contains(&value) {
+            fail(&format!(
+                "{name}: a whole number from 1 to {most}, not {value}"
+            ));
+        }
+        value as usize
+    };
+    let threads = whole("--threads", 1.0, 64.0);
+    let seeds = whole("--seeds", 3.0, 100.0) as u64;
     let result = match args.first().map(String::as_str) {
         Some("throughput") => {
             let steps = flag("--steps", 0.0) as u64;
@@ -73,7 +84,7 @@ fn main() {
                 .and_then(|lrs| sweep(&lrs, seeds))
         }
         Some("curve") => {
-            let threads = flag("--threads", 2.0) as usize;
+            let threads = whole("--threads", 2.0, 64.0);
             curve(flag("--seconds", 10.0), flag("--lr", 0.05), threads, seeds)
         }
         _ => Err(
@@ -133,10 +144,9 @@ fn throughput<const H: usize>(steps: u64, threads: usize) -> Result<(), String> 
         1 => {
             each!(1 4 8 16 32 64);
         }
-        2 => {
+        _ => {
             each!(2 4 8 16 32);
         }
-        _ => return Err(format!("--threads: 1 or 2, not {threads}")),
     }
     Ok(())
 }
@@ -299,7 +309,9 @@ fn curve(seconds: f64, lr: f64, threads: usize, seeds: u64) -> Result<(), String
     let vocab = Vocab::<V>::from_text(TEXT).map_err(|e| e.to_string())?;
     let text = Text::new(&vocab, split().0).map_err(|e| e.to_string())?;
     let valid = validation_text(&vocab)?;
-    let threads = threads.max(1);
+    if ![1, 2, 4, 8].contains(&threads) {
+        return Err(format!("--threads: 1, 2, 4 or 8, not {threads}"));
+    }
     let mut curves = Vec::new();
     println!("learning rate {lr}; B = 8 and 32 on {threads} thread(s); seeds 1..{seeds}");
     macro_rules! each {
@@ -341,7 +353,13 @@ fn curve(seconds: f64, lr: f64, threads: usize, seeds: u64) -> Result<(), String
         2 => {
             each!((1, 1, 1)(8, 2, 4)(32, 2, 16));
         }
-        _ => return Err(format!("--threads: 1 or 2, not {threads}")),
+        4 => {
+            each!((1, 1, 1)(8, 4, 2)(32, 4, 8));
+        }
+        8 => {
+            each!((1, 1, 1)(8, 8, 1)(32, 8, 4));
+        }
+        _ => return Err(format!("--threads: 1, 2, 4 or 8, not {threads}")),
     }
     let mut csv = String::from("batch,characters,seconds,validation_loss\n");
     for c in &curves {
