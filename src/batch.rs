@@ -130,6 +130,30 @@ impl<F: Float, const V: usize, const H: usize, const T: usize, const B: usize>
     /// `size_of::<Self>()`: the bytes this trainer occupies wherever it lives.
     pub const BYTES: usize = core::mem::size_of::<Self>();
 
+    /// The part of `text` that shard `k` of `shards` reads, each shard a
+    /// `BatchTrainer` of these `B` streams: the characters that streams
+    /// `k·B .. (k+1)·B` of one trainer of `shards · B` streams read, so that
+    /// the shards together train as that trainer does (see
+    /// [`BatchTrainer::finish`]). `None` if `k ≥ shards` or the text has
+    /// fewer than `shards · B` characters.
+    ///
+    /// ```
+    /// use min_char_rnn::{BatchTrainer, Text, Vocab};
+    /// let vocab = Vocab::<16>::from_text("abcdefghij")?;
+    /// let text = Text::new(&vocab, "abcdefghij")?;
+    /// // Two shards of two streams: four streams of 2 characters each.
+    /// type Shard = BatchTrainer<f32, 16, 4, 1, 2>;
+    /// assert_eq!(Shard::shard_part(&text, 1, 2).map(|t| t.as_str()), Some("efgh"));
+    /// # Ok::<(), min_char_rnn::Error>(())
+    /// ```
+    pub fn shard_part<'a>(text: &Text<'a, V>, k: usize, shards: usize) -> Option<Text<'a, V>> {
+        let per_stream = text.len() / shards.checked_mul(B)?.max(1);
+        if k >= shards {
+            return None;
+        }
+        text.slice(k * B * per_stream..(k + 1) * B * per_stream)
+    }
+
     /// The characters in each stream's part of a text of `chars` characters.
     pub const fn part_chars(chars: usize) -> usize {
         chars / B
@@ -352,13 +376,15 @@ impl<F: FastFloat, const V: usize, const H: usize, const T: usize, const B: usiz
 
     // ANCHOR: finish
     /// The second half of a step, for `shards` that have each just run
-    /// [`BatchTrainer::gradients`] from the same `params` on their own part
-    /// of the text ([`Text::part`]): adds their gradients into the first
-    /// shard's, averages them over all `B · shards.len()` streams, and makes
-    /// one clipped Adagrad update with the first shard's memory; then every
-    /// stream moves on. `K` shards of `B` streams so train as one
+    /// [`BatchTrainer::gradients`] from the same `params`, shard k on
+    /// [`BatchTrainer::shard_part`]`(text, k, shards.len())`: adds their
+    /// gradients into the first shard's, averages them over all
+    /// `B · shards.len()` streams (`B` here is one shard's streams), and
+    /// makes one clipped Adagrad update with the first shard's memory; then
+    /// every stream moves on. `K` shards of `B` streams so train as one
     /// `BatchTrainer` of `K·B` streams does, up to the order of the sums
-    /// (tested). Returns the mean loss of all the windows.
+    /// (tested). The shards are anything that derefs to a `BatchTrainer`
+    /// (`&mut`, `Box`). Returns the mean loss of all the windows.
     ///
     /// Errors: [`Error::GradientsMissing`] if a shard has no gradients for
     /// this step (or `shards` is empty); [`Error::Diverged`] as

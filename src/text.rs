@@ -48,34 +48,31 @@ impl<'a, const V: usize> Text<'a, V> {
         self.text
     }
 
-    /// The `k`-th of `parts` equal parts (`k` from 0), each of
-    /// `len() / parts` characters; the last few characters, fewer than
-    /// `parts`, belong to no part. `None` if `k ≥ parts` or the parts would
-    /// be empty. Cut so, `parts` shards of `S` streams each read the same
-    /// characters as one [`BatchTrainer`](crate::BatchTrainer) of
-    /// `parts · S` streams when `len()` is a multiple of `parts · S`.
+    /// The characters `chars.start .. chars.end` (counted in characters,
+    /// not bytes) as a text of their own, or `None` if the range is empty or
+    /// reaches past the end. Walks the text up to `chars.end` once.
     ///
     /// ```
     /// use min_char_rnn::{Text, Vocab};
-    /// let vocab = Vocab::<8>::from_text("abcdefg")?;
-    /// let text = Text::new(&vocab, "abcdefg")?;
-    /// assert_eq!(text.part(1, 2).map(|t| t.as_str()), Some("def"));
-    /// assert!(text.part(2, 2).is_none());
+    /// let vocab = Vocab::<8>::from_text("abcdéfg")?;
+    /// let text = Text::new(&vocab, "abcdéfg")?;
+    /// assert_eq!(text.slice(3..6).map(|t| t.as_str()), Some("déf"));
+    /// assert!(text.slice(5..8).is_none());
     /// # Ok::<(), min_char_rnn::Error>(())
     /// ```
-    pub fn part(&self, k: usize, parts: usize) -> Option<Self> {
-        let size = self.chars.checked_div(parts)?;
-        if k >= parts || size == 0 {
+    pub fn slice(&self, chars: core::ops::Range<usize>) -> Option<Self> {
+        if chars.start >= chars.end || chars.end > self.chars {
             return None;
         }
-        let byte = |c: usize| {
-            let mut chars = self.text.char_indices();
-            chars.nth(c).map_or(self.text.len(), |(i, _)| i)
-        };
+        let mut starts = self.text.char_indices().map(|(i, _)| i);
+        let start = starts.nth(chars.start)?;
+        let end = starts
+            .nth(chars.end - chars.start - 1)
+            .unwrap_or(self.text.len());
         Some(Text {
-            text: &self.text[byte(k * size)..byte((k + 1) * size)],
+            text: &self.text[start..end],
             vocab: self.vocab,
-            chars: size,
+            chars: chars.end - chars.start,
         })
     }
 
@@ -109,16 +106,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parts_cut_at_characters_not_bytes() {
+    fn slices_count_characters_not_bytes() {
         let source = "aébécédéeéfégé"; // 14 characters, 21 bytes
         let vocab = Vocab::<8>::from_text(source).unwrap();
         let text = Text::new(&vocab, source).unwrap();
-        let parts = [0, 1, 2].map(|k| text.part(k, 3).unwrap().as_str());
-        assert_eq!(parts, ["aébé", "cédé", "eéfé"]); // 4 each, "gé" in none
-        assert_eq!(text.part(0, 3).unwrap().len(), 4);
-        assert_eq!(text.part(0, 1).unwrap().as_str(), source);
-        assert!(text.part(3, 3).is_none() && text.part(0, 0).is_none());
-        assert!(text.part(0, 15).is_none(), "parts of no characters");
+        let parts = [0, 1, 2].map(|k| text.slice(4 * k..4 * k + 4).unwrap().as_str());
+        assert_eq!(parts, ["aébé", "cédé", "eéfé"]);
+        assert_eq!(text.slice(12..14).unwrap().as_str(), "gé");
+        assert_eq!(text.slice(0..14).unwrap().as_str(), source);
+        assert_eq!(text.slice(3..7).unwrap().len(), 4);
+        assert!(text.slice(3..3).is_none() && text.slice(10..15).is_none());
     }
 
     #[test]

@@ -6,9 +6,12 @@
 //! threads (it runs without an operating system); this is where they live.
 //!
 //! Shard 0 runs on the calling thread; each other shard has a thread of its
-//! own for the whole run. A step sends each worker its shard and a copy of
-//! the parameters (one `memcpy`, 117 KB at H = 100) and takes them back:
-//! nothing is shared, nothing is locked, and nothing is allocated per step.
+//! own for the whole run. Such a thread cannot borrow the parameters (it
+//! outlives every borrow the loop could lend it), so a step copies them into
+//! the worker's own buffer (4P bytes: 101 KB at V = 76, H = 100) and sends
+//! the worker that buffer and its shard (boxed: only pointers move), and
+//! takes both back. No data is shared between threads, no data is locked,
+//! and nothing is allocated per step.
 
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
@@ -39,7 +42,8 @@ struct Worker<const V: usize, const H: usize, const T: usize, const S: usize> {
 pub struct Shards<'t, const V: usize, const H: usize, const T: usize, const S: usize> {
     /// The shards, in order, between steps: shard 0 holds Adagrad's memory
     /// and reads the start of the text (its stream 0 is the one a checkpoint
-    /// keeps); shard k reads the k-th of `K` equal parts of the text.
+    /// keeps); shard k reads what streams k·S .. (k+1)·S of one trainer of
+    /// K·S streams would ([`BatchTrainer::shard_part`]).
     pub shards: Vec<Box<Shard<V, H, T, S>>>,
     /// Shard 0's part of the text.
     first_part: Text<'t, V>,
@@ -47,7 +51,8 @@ pub struct Shards<'t, const V: usize, const H: usize, const T: usize, const S: u
 }
 
 impl<'t, const V: usize, const H: usize, const T: usize, const S: usize> Shards<'t, V, H, T, S> {
-    /// `threads` shards at step 0 (`threads` − 1 worker threads started).
+    /// `threads` shards at step 0 (`threads` − 1 worker threads started),
+    /// shard k on [`BatchTrainer::shard_part`]`(text, k, threads)`.
     ///
     /// Errors: [`Error::TextTooShortForStreams`] if a stream's part of the
     /// text would be shorter than `T + 1` characters.
@@ -62,7 +67,7 @@ impl<'t, const V: usize, const H: usize, const T: usize, const S: usize> Shards<
         if text.len() / streams < T + 1 {
             return Err(too_short);
         }
-        let part = |k| text.part(k, threads).ok_or(too_short);
+        let part = |k| Shard::<V, H, T, S>::shard_part(text, k, threads).ok_or(too_short);
         let workers = (1..threads).map(|k| Ok(Worker::start(k, &part(k)?)));
         Ok(Shards {
             shards: (0..threads).map(|_| super::zeroed()).collect(),
@@ -163,9 +168,9 @@ impl<const V: usize, const H: usize, const T: usize, const S: usize> Drop for Wo
 }
 
 /// The next message on `from`: tried in a tight loop for a while first, as
-/// the other side is usually a few microseconds away (a step at B = 4 takes
-/// about 0.2 ms, and waking a sleeping thread costs tens of microseconds),
-/// then waited for asleep.
+/// the other side is usually a few microseconds away (a step of B = 8 on two
+/// threads takes about 0.25 ms, and waking a sleeping thread costs tens of
+/// microseconds), then waited for asleep.
 fn wait<M>(from: &Receiver<M>) -> Result<M, std::sync::mpsc::RecvError> {
     for _ in 0..SPINS {
         match from.try_recv() {
@@ -177,5 +182,5 @@ fn wait<M>(from: &Receiver<M>) -> Result<M, std::sync::mpsc::RecvError> {
     from.recv()
 }
 
-/// About a millisecond of trying before sleeping.
+/// Tries before sleeping: of the order of a millisecond.
 const SPINS: usize = 50_000;
