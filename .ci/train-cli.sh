@@ -187,8 +187,11 @@ grep -qF "trained 40 steps (8000 characters)" "$logs/out.log" \
 expect_output "--threads 2 resumes a checkpoint" "saved t2.ckpt at step 60" \
   "$train" "$dir/text.txt" --batch 8 --threads 2 --steps 60 --resume t2.ckpt
 expect_refusal "--threads that does not divide --batch" \
-  "--threads 3: the threads share the --batch 8 streams, so their number must divide it" \
+  "--threads 3: --batch 8 is compiled for 1 or 2 threads (each thread takes 4, 8, 16, 32 streams)" \
   "$train" "$dir/text.txt" --batch 8 --threads 3 --steps 10 --checkpoint t3.ckpt
+expect_refusal "--threads without --batch" \
+  "--threads 2: one stream cannot be shared among threads; give --batch 8 or 32 too" \
+  "$train" "$dir/text.txt" --threads 2 --steps 10 --checkpoint t1.ckpt
 head -c 150 "$dir/text.txt" > short.txt
 expect_refusal "--batch 8 on a text too short for 8 streams" "too few for 8 streams" \
   "$train" short.txt --batch 8 --steps 10 --checkpoint short.ckpt

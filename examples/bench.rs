@@ -33,7 +33,8 @@ options [default]:
                  the engine
   --batch B      B streams at once (BatchTrainer): 1, 8, 16, 32 or 64 [1]; f32,
                  H = 100, 256 or 512; an iteration is then B windows
-  --threads K    share the B streams among K threads (cores) [1]
+  --threads K    share the B streams among K threads (cores) [1]; B / K must
+                 be 1 to 64 at H = 100, 8 to 64 at H = 256 or 512 (a power of 2)
   -h, --help     this help
   -V, --version  the version";
 
@@ -173,6 +174,9 @@ fn bench_batch<const V: usize, const H: usize, const S: usize>(
     params.init(&mut Rng::new(seed));
     let b = S * threads;
     println!("min-char-rnn bench: f32 V={V} H={H} T={T} B={b} threads={threads} iters={iters}");
+    if std::thread::available_parallelism().is_ok_and(|cores| threads > cores.get()) {
+        println!("note: more threads than this machine runs at once: they wait for each other");
+    }
     if threads > 1 {
         let mut shards = Shards::<V, H, T, S>::new(&data, threads).map_err(|e| e.to_string())?;
         return timed(iters, T * b, 100, || {

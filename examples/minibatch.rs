@@ -2,9 +2,9 @@
 //! several batch sizes B, in one run on one machine.
 //!
 //!   cargo run --release --example minibatch -- throughput [--hidden H] [--steps N] [--threads K]
-//!       chars/s for B = 1, 4, 8, 16, 32, 64 (f32, T = 25); with K threads, for
-//!       B = 2K, 4K, ..., 32K, each B's streams shared among the K threads
-//!       (examples/common/shards.rs)
+//!       chars/s for B = 1, 4, 8, 16, 32, 64 on one thread (f32, T = 25); with
+//!       K > 1 threads, for B = 2K, 4K, ..., 32K instead, each B's streams
+//!       shared among the K threads (examples/common/shards.rs)
 //!   cargo run --release --example minibatch -- sweep [--lr L,L,...] [--seeds N]
 //!       characters read until the validation loss is 2.2 nats/char, for
 //!       B = 1, 2, 4, 8, 32, each learning rate and seeds 1..N: no clock, the
@@ -85,7 +85,17 @@ fn main() {
         }
         Some("curve") => {
             let threads = whole("--threads", 2.0, 64.0);
-            curve(flag("--seconds", 10.0), flag("--lr", 0.05), threads, seeds)
+            let seconds = flag("--seconds", 10.0);
+            if !(seconds > 0.0 && seconds <= 3600.0) {
+                fail(&format!(
+                    "--seconds: more than 0 and at most 3600, not {seconds}"
+                ));
+            }
+            let lr = flag("--lr", 0.05);
+            if !(lr > 0.0 && lr < 1e30) {
+                fail(&format!("--lr: a positive learning rate, not {lr}"));
+            }
+            curve(seconds, lr, threads, seeds)
         }
         _ => Err(
             "give `throughput`, `sweep` or `curve` (see the comment at the top of \

@@ -65,8 +65,9 @@ options [default]:
                       and a resumed minibatch run starts the other streams
                       again at the start of their parts
   --threads K         share the B streams among K threads (cores), each with
-                      its own part of the text; K divides B [1]. Two threads
-                      train 8 streams about 1.8 times as fast as one
+                      its own part of the text [1]: 1, 2, 4 or 8 for --batch
+                      32, 1 or 2 for --batch 8. Two threads train 8 streams
+                      about 1.8 times as fast as one
   --seed S            seed for the initial weights and the samples [42]
   --sample-every K    every K steps: print a 200-character sample, measure the
                       validation loss and save [1000]
@@ -225,6 +226,33 @@ fn default_checkpoint(text: &str) -> String {
     format!("{stem}.ckpt")
 }
 
+/// `--threads K` for `--batch B`: at least 1, and a K that gives each thread
+/// a compiled number of streams.
+fn threads(batch: usize, threads: usize) -> Result<usize, String> {
+    let threads = check_range("threads", threads, |k| k >= 1, "must be at least 1")?;
+    let fits = |k: usize| batch % k == 0 && STREAMS_PER_THREAD.contains(&(batch / k));
+    match threads {
+        1 => Ok(1),
+        k if batch == 1 => Err(format!(
+            "--threads {k}: one stream cannot be shared among threads; give --batch 8 or 32 too"
+        )),
+        k if fits(k) => Ok(k),
+        k => {
+            let good: Vec<String> = (1..=batch)
+                .filter(|&k| fits(k))
+                .map(|k| k.to_string())
+                .collect();
+            let (last, rest) = good.split_last().map_or(("1", &[][..]), |(l, r)| (&**l, r));
+            Err(format!(
+                "--threads {k}: --batch {batch} is compiled for {} or {last} threads (each \
+                 thread takes {} streams)",
+                rest.join(", "),
+                STREAMS_PER_THREAD.map(|s| s.to_string()).join(", ")
+            ))
+        }
+    }
+}
+
 fn config(args: &Args) -> Result<Config, String> {
     let [path] = args.positional() else {
         return Err(match args.positional().len() {
@@ -292,6 +320,12 @@ fn config(args: &Args) -> Result<Config, String> {
         },
         (None, None) => Outputs::beside(default_checkpoint(path), true),
     };
+    let batch = check_range(
+        "batch",
+        args.get("batch")?.unwrap_or(1),
+        |b| BATCHES.contains(&b),
+        &format!("not a compiled number of streams; pick one of {BATCHES:?}"),
+    )?;
     Ok(Config {
         path: path.clone(),
         hidden: check_range(
@@ -319,13 +353,8 @@ fn config(args: &Args) -> Result<Config, String> {
             |r: f64| r.is_finite() && r > 0.0 && (r as f32).is_finite() && r as f32 > 0.0,
             "must be a positive number that f32 can hold (about 1e-45 to 3e38)",
         )?,
-        batch: check_range(
-            "batch",
-            args.get("batch")?.unwrap_or(1),
-            |b| BATCHES.contains(&b),
-            &format!("not a compiled number of streams; pick one of {BATCHES:?}"),
-        )?,
-        threads: args.get("threads")?.unwrap_or(1),
+        batch,
+        threads: threads(batch, args.get("threads")?.unwrap_or(1))?,
         steps,
         minutes,
         seed: args.get("seed")?.unwrap_or(42),
@@ -632,13 +661,6 @@ fn run(cfg: &Config, text: String, screen: &mut Screen) -> Result<(), String> {
             common::hidden_sizes(v)
         )
     });
-    if cfg.threads == 0 || cfg.batch % cfg.threads != 0 {
-        return Err(format!(
-            "--threads {}: the threads share the --batch {} streams, so their number must \
-             divide it",
-            cfg.threads, cfg.batch
-        ));
-    }
     if cfg.batch == 1 {
         return with_shape!(v, cfg.hidden, cfg.seq, unsupported, |V, H, T| {
             train::<V, H, T, Trainer<f32, V, H, T>>(cfg, text, screen)
@@ -653,12 +675,6 @@ fn run(cfg: &Config, text: String, screen: &mut Screen) -> Result<(), String> {
                 $( (BATCH_V, $hh, BATCH_T, $ss) => {
                     train::<BATCH_V, $hh, BATCH_T, Streams<BATCH_V, $hh, BATCH_T, $ss>>(cfg, text, screen)
                 } )*
-                (BATCH_V, _, BATCH_T, _) if BATCH_HIDDEN.contains(&cfg.hidden) => Err(format!(
-                    "--threads {}: minibatches are compiled for {} streams per thread; \
-                     use --threads 1 or 2",
-                    cfg.threads,
-                    STREAMS_PER_THREAD.map(|s| s.to_string()).join(", ")
-                )),
                 _ => Err(batch_unsupported(cfg.batch, v, cfg.hidden, cfg.seq)),
             }
         };
@@ -1258,6 +1274,19 @@ impl Clock {
         (self.started.elapsed().saturating_sub(self.paused)).as_secs_f64()
     }
 
+    /// The characters read: all of them in a run from step 0; in a resumed
+    /// run, those of this run only (a checkpoint keeps the step count, and
+    /// the run it continues may have read another number of windows a step).
+    fn chars(&self, step: u64) -> String {
+        match self.first_step {
+            0 => format!("chars {}", step.saturating_mul(self.chars_per_step as u64)),
+            first => format!(
+                "chars {} this run",
+                (step - first.min(step)).saturating_mul(self.chars_per_step as u64)
+            ),
+        }
+    }
+
     /// Characters trained on per second of training.
     fn rate(&self, step: u64) -> f64 {
         step.saturating_sub(self.first_step) as f64 * self.chars_per_step as f64
@@ -1291,10 +1320,7 @@ impl Clock {
         let loss = trainer.smooth_loss / T as f64;
         let mut fields = vec![
             Field::only(9, step),
-            Field::only(
-                2,
-                format!("chars {}", n.saturating_mul(self.chars_per_step as u64)),
-            ),
+            Field::only(2, self.chars(n)),
             Field::new(8, format!("loss {loss:.4}/char"), format!("loss {loss:.3}")),
             Field::only(1, format!("({:.2}/window)", trainer.smooth_loss)),
         ];
