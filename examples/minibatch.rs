@@ -14,8 +14,9 @@
 //!       B = 8 and 32 (K threads: 1, 2, 4 or 8, default 2) on
 //!       examples/data/shakespeare.txt;
 //!       the median over seeds 1..N of the time each takes to reach 2.2
-//!       nats/char; writes book/src/img/minibatch.svg (seed 1) and
-//!       target/minibatch.csv. Learning rate L (default 0.05) for every B.
+//!       nats/char; writes book/src/img/minibatch.svg (the median of the
+//!       seeds' curves) and target/minibatch.csv. Learning rate L (default
+//!       0.05) for every B.
 //!
 //! Add `RUSTFLAGS="-C target-cpu=native"` for the machine's own instructions
 //! (FMA, AVX2 or AVX-512).
@@ -305,6 +306,20 @@ fn sweep(lrs: &[f64], seeds: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// The median of several runs' curves, measurement by measurement (as far
+/// as the shortest run goes): the median seconds and the median loss of the
+/// i-th measurement of each.
+fn median_curve(runs: &[Vec<Point>]) -> Vec<Point> {
+    let n = runs.iter().map(Vec::len).min().unwrap_or(0);
+    (0..n)
+        .map(|i| Point {
+            chars: runs[0][i].chars,
+            seconds: median(runs.iter().map(|r| r[i].seconds).collect()),
+            loss: median(runs.iter().map(|r| r[i].loss).collect()),
+        })
+        .collect()
+}
+
 /// One batch size's curve, its name and the median time to [`TARGET`].
 struct Curve {
     batch: usize,
@@ -326,28 +341,27 @@ fn curve(seconds: f64, lr: f64, threads: usize, seeds: u64) -> Result<(), String
     println!("learning rate {lr}; B = 8 and 32 on {threads} thread(s); seeds 1..{seeds}");
     macro_rules! each {
         ($(($b:literal, $k:expr, $s:literal))*) => {$(
-            let (mut times, mut chars, mut plot) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut times, mut chars, mut runs) = (Vec::new(), Vec::new(), Vec::new());
             for seed in 1..=seeds {
                 let mut run = Run::<100, $s>::new(&text, $k, lr, seed)?;
-                // Seed 1 trains all the seconds, for the figure.
-                let points = run.until(&valid, seconds, usize::MAX, seed > 1)?;
+                let points = run.until(&valid, seconds, usize::MAX, false)?;
                 let hit = reached(&points);
                 times.push(hit.map_or(f64::INFINITY, |p| p.seconds));
                 chars.push(hit.map_or(f64::INFINITY, |p| p.chars as f64));
-                if seed == 1 {
-                    plot = points;
-                }
+                runs.push(points);
             }
             let name = match $k {
                 1 => format!("B = {}", $b),
                 k => format!("B = {}, {k} threads", $b),
             };
+            let plot = median_curve(&runs);
             let (t, c) = (median(times), median(chars));
-            let best = plot.iter().map(|p| p.loss).fold(f64::INFINITY, f64::min);
+            let best = median(runs.iter().map(|r| r.iter().map(|p| p.loss).fold(f64::INFINITY, f64::min)).collect());
+            let last = median(runs.iter().filter_map(|r| r.last()).map(|p| p.loss).collect());
             if t.is_finite() {
                 println!(
-                    "{name}: validation loss {TARGET} after {t:.2} s and {:.0}k \
-                     characters (medians), best {best:.4} in {seconds} s (seed 1)",
+                    "{name}: validation loss {TARGET} after {t:.2} s and {:.0}k characters; \
+                     after {seconds} s {last:.4}, best {best:.4} (medians of the seeds)",
                     c / 1000.0
                 );
             } else {
