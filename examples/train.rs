@@ -1138,11 +1138,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
                 {
                     last_valid = Some(loss);
                     valid_step = Some(n);
-                    let is_best = record(&mut history, &mut best, n, loss, valid.len());
-                    screen.line(&format!(
-                        "step {n}: validation loss {loss:.4} nats/char{}",
-                        if is_best { ", the lowest so far" } else { "" }
-                    ));
+                    let is_best = record(&mut history, &mut best, n, loss, valid.len(), screen);
                     if is_best {
                         save(&o.best, &params, stepper.synced(), vocab, &rng, saved_step)?;
                     }
@@ -1174,11 +1170,7 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
             if let Some(loss) =
                 validation_loss::<V, H, T>(&params, &valid, &stepper.view().hprev, screen)
             {
-                let is_best = record(&mut history, &mut best, n, loss, valid.len());
-                screen.line(&format!(
-                    "step {n}: validation loss {loss:.4} nats/char{}",
-                    if is_best { ", the lowest so far" } else { "" }
-                ));
+                let is_best = record(&mut history, &mut best, n, loss, valid.len(), screen);
                 if is_best {
                     save(&o.best, &params, stepper.synced(), vocab, &rng, saved_step)?;
                 }
@@ -1234,19 +1226,25 @@ fn train<const V: usize, const H: usize, const T: usize, S: Stepper<V, H, T>>(
     Ok(())
 }
 
-/// Adds a validation loss to the history; whether it is the lowest yet.
+/// Adds a validation loss to the history and says it on `screen`; whether
+/// it is the lowest yet.
 fn record(
     history: &mut History,
     best: &mut Option<f64>,
     step: u64,
     loss: f64,
     chars: usize,
+    screen: &mut Screen,
 ) -> bool {
     history.points.push(Point::Valid { step, loss, chars });
     let is_best = loss.is_finite() && best.is_none_or(|b| loss < b);
     if is_best {
         *best = Some(loss);
     }
+    screen.line(&format!(
+        "step {step}: validation loss {loss:.4} nats/char{}",
+        if is_best { ", the lowest so far" } else { "" }
+    ));
     is_best
 }
 
@@ -1428,8 +1426,7 @@ fn save_all<const V: usize, const H: usize, const T: usize>(
     let bytes = checkpoint_bytes(params, trainer, vocab, rng, saved_step)?;
     write_atomic(&o.history, history.to_csv().as_bytes())
         .map_err(|e| format!("cannot write the loss history {}: {e}", o.history))?;
-    let path = &o.checkpoint;
-    write_atomic(path, &bytes).map_err(|e| format!("cannot write checkpoint {path}: {e}"))
+    write_checkpoint(&o.checkpoint, &bytes)
 }
 
 /// Saves a checkpoint to `path` (see [`save_all`] for `saved_step`).
@@ -1442,7 +1439,12 @@ fn save<const V: usize, const H: usize, const T: usize>(
     saved_step: Option<(u64, &String)>,
 ) -> Result<(), String> {
     let bytes = checkpoint_bytes(params, trainer, vocab, rng, saved_step)?;
-    write_atomic(path, &bytes).map_err(|e| format!("cannot write checkpoint {path}: {e}"))
+    write_checkpoint(path, &bytes)
+}
+
+/// Writes a checkpoint's bytes to `path` ([`write_atomic`]).
+fn write_checkpoint(path: &str, bytes: &[u8]) -> Result<(), String> {
+    write_atomic(path, bytes).map_err(|e| format!("cannot write checkpoint {path}: {e}"))
 }
 
 /// The checkpoint of this state. A state whose parameters have grown past

@@ -393,8 +393,7 @@ impl<F: FastFloat, const V: usize, const H: usize, const T: usize, const B: usiz
     where
         S: DerefMut<Target = Self>,
     {
-        let missing = shards.iter().position(|s| !s.ready);
-        if let Some(shard) = missing.or(shards.is_empty().then_some(0)) {
+        if let Some(shard) = shards.iter().position(|s| !s.ready) {
             return Err(Error::GradientsMissing { shard });
         }
         shards.iter_mut().for_each(|s| s.ready = false); // used once, even if it fails
